@@ -1,0 +1,284 @@
+//! Configuration: `config.toml`, overridden by `SYNDIC_<SECTION>__<KEY>` variables.
+//!
+//! Owns: reading, overriding and checking every setting, with messages that name
+//! the key, the value and what is expected. Must not: open the store or any socket.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Everything wrong with a configuration, with where and how to fix it.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read the configuration ({source}); pass --config PATH or create it")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, a key is unknown or a value has the wrong type.
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// An environment override names no known key or is malformed.
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    /// A value has the right type but is not acceptable.
+    #[error("{path}: key `{key}` = {value:?}: {expected}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        value: String,
+        expected: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The publication.
+    pub site: Site,
+    /// Where articles are kept.
+    #[serde(default)]
+    pub store: Store,
+    /// Where documents are written.
+    #[serde(default)]
+    pub output: Output,
+    /// What feeds carry.
+    #[serde(default)]
+    pub feeds: Feeds,
+    /// The HTTP service.
+    #[serde(default)]
+    pub server: Server,
+    /// Sample data for a first start.
+    #[serde(default)]
+    pub demo: Demo,
+}
+
+/// `[site]`: the publication.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// Feed titles start with it.
+    pub title: String,
+    /// Channel / feed description.
+    pub description: String,
+    /// Default article language (BCP 47).
+    pub language: String,
+    /// Home page of the news site (channel `link`).
+    pub home_url: String,
+    /// Where syndic's documents are reachable; absolute URLs in documents start here.
+    pub public_url: String,
+    /// Google News `news:name`; must match the name registered with Google News.
+    pub publication_name: String,
+    /// Authority of the `tag:` URIs used as GUIDs, e.g. `example.ma,2024`.
+    /// Set it once and never change it: every reader would see every item as new.
+    pub guid_authority: String,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Store {
+    /// `sqlite:PATH` (relative to the working directory).
+    pub url: String,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            url: "sqlite:data/syndic.db".into(),
+        }
+    }
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Output {
+    /// Folder that receives every document.
+    pub dir: PathBuf,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            dir: "feeds".into(),
+        }
+    }
+}
+
+/// `[feeds]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Feeds {
+    /// Items per feed (1 to 1000).
+    pub items: usize,
+}
+
+impl Default for Feeds {
+    fn default() -> Self {
+        Feeds { items: 50 }
+    }
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    /// Listen address.
+    pub listen: String,
+    /// `Cache-Control: max-age` in seconds.
+    pub max_age: u32,
+    /// Bearer token of the ingest API; absent means the API is off.
+    pub api_token: Option<String>,
+    /// Largest request body accepted by the ingest API, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            listen: "127.0.0.1:8080".into(),
+            max_age: 300,
+            api_token: None,
+            max_body_bytes: 8 << 20,
+        }
+    }
+}
+
+/// `[demo]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Demo {
+    /// JSON Lines imported into an empty store at start.
+    pub seed_file: Option<PathBuf>,
+    /// The moment the sample dates were written for: at seeding, every date moves
+    /// by (now − `seed_as_of`), so the samples look as fresh as when written.
+    pub seed_as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+const ENV_PREFIX: &str = "SYNDIC_";
+
+impl Config {
+    /// Reads `path`, applies `SYNDIC_*` overrides from the process environment, checks values.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::from_toml(path, &text, std::env::vars())
+    }
+
+    /// Like [`Config::load`] with the text and the environment given.
+    pub fn from_toml(
+        path: &Path,
+        text: &str,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let parse_err = |message: String| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        };
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| parse_err(e.to_string()))?;
+        for (var, value) in env.filter(|(k, _)| k.starts_with(ENV_PREFIX)) {
+            match var.as_str() {
+                // The documented short name of the ingest API's secret.
+                "SYNDIC_API_TOKEN" => {
+                    apply_override(&mut table, "SYNDIC_SERVER__API_TOKEN", &value)?
+                }
+                _ if var.contains("__") => apply_override(&mut table, &var, &value)?,
+                _ => {}
+            }
+        }
+        let config: Config = table
+            .try_into()
+            .map_err(|e: toml::de::Error| parse_err(e.to_string()))?;
+        config.check(path)?;
+        Ok(config)
+    }
+
+    fn check(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: &str, value: &str, expected: &str| ConfigError::Invalid {
+            path: path.to_owned(),
+            key: key.into(),
+            value: value.into(),
+            expected: expected.into(),
+        };
+        for (key, value) in [
+            ("site.public_url", &self.site.public_url),
+            ("site.home_url", &self.site.home_url),
+        ] {
+            match url::Url::parse(value) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && value.ends_with('/') => {}
+                _ => return Err(invalid(key, value, "an absolute http(s) URL ending in '/'")),
+            }
+        }
+        if self.site.guid_authority.is_empty() || self.site.guid_authority.contains([' ', ':', '/'])
+        {
+            return Err(invalid(
+                "site.guid_authority",
+                &self.site.guid_authority,
+                "a domain you own and a date, e.g. \"example.ma,2024\"; set once, never change",
+            ));
+        }
+        if !(1..=1000).contains(&self.feeds.items) {
+            return Err(invalid(
+                "feeds.items",
+                &self.feeds.items.to_string(),
+                "a number of items from 1 to 1000",
+            ));
+        }
+        if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(
+                "server.listen",
+                &self.server.listen,
+                "an address such as \"127.0.0.1:8080\"",
+            ));
+        }
+        if !self.store.url.starts_with("sqlite:") {
+            return Err(invalid("store.url", &self.store.url, "\"sqlite:PATH\""));
+        }
+        Ok(())
+    }
+}
+
+/// `SYNDIC_SITE__TITLE=x` sets `site.title`. The value is read as a TOML value when
+/// it is one (`50`, `true`), as a string otherwise.
+fn apply_override(table: &mut toml::Table, var: &str, raw: &str) -> Result<(), ConfigError> {
+    let path: Vec<String> = var[ENV_PREFIX.len()..]
+        .split("__")
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let env_err = |message: &str| ConfigError::Env {
+        var: var.to_owned(),
+        message: message.to_owned(),
+    };
+    let [section, key] = path.as_slice() else {
+        return Err(env_err(
+            "expected SYNDIC_<SECTION>__<KEY>, e.g. SYNDIC_STORE__URL",
+        ));
+    };
+    let value = if key == "api_token" {
+        toml::Value::String(raw.to_owned())
+    } else {
+        format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+    };
+    let entry = table
+        .entry(section.clone())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let toml::Value::Table(section_table) = entry else {
+        return Err(env_err(&format!("`{section}` is not a section")));
+    };
+    section_table.insert(key.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

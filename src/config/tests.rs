@@ -1,0 +1,76 @@
+use super::*;
+
+const MINIMAL: &str = r#"
+[site]
+title = "Actu"
+description = "Toute l'actualité"
+language = "fr"
+home_url = "https://www.actu.example.ma/"
+public_url = "https://feeds.actu.example.ma/"
+publication_name = "Actu"
+guid_authority = "actu.example.ma,2024"
+"#;
+
+fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let env = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect::<Vec<_>>();
+    Config::from_toml(Path::new("config.toml"), text, env.into_iter())
+}
+
+#[test]
+fn defaults_fill_optional_sections() {
+    let c = load(MINIMAL, &[]).unwrap();
+    assert_eq!(c.feeds.items, 50);
+    assert_eq!(c.store.url, "sqlite:data/syndic.db");
+    assert_eq!(c.server.listen, "127.0.0.1:8080");
+    assert!(c.server.api_token.is_none());
+}
+
+#[test]
+fn unknown_key_is_named() {
+    let e = load(&format!("{MINIMAL}\n[feeds]\nitem = 3\n"), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("config.toml") && e.contains("item"), "{e}");
+}
+
+#[test]
+fn bad_value_names_key_value_and_expectation() {
+    let e = load(&format!("{MINIMAL}\n[feeds]\nitems = 0\n"), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("feeds.items") && e.contains("\"0\"") && e.contains("1 to 1000"),
+        "{e}"
+    );
+    let e = load(
+        &MINIMAL.replace("https://feeds.actu.example.ma/", "feeds"),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("site.public_url"), "{e}");
+}
+
+#[test]
+fn environment_overrides_keys_with_typed_values() {
+    let c = load(
+        MINIMAL,
+        &[
+            ("SYNDIC_FEEDS__ITEMS", "20"),
+            ("SYNDIC_SERVER__API_TOKEN", "s3cret"),
+            ("SYNDIC_STORE__URL", "sqlite:/tmp/x.db"),
+            ("OTHER", "1"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(c.feeds.items, 20);
+    assert_eq!(c.server.api_token.as_deref(), Some("s3cret"));
+    assert_eq!(c.store.url, "sqlite:/tmp/x.db");
+    let e = load(MINIMAL, &[("SYNDIC_FEEDS__COLOUR", "red")])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("colour"), "{e}");
+}

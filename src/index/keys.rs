@@ -1,0 +1,92 @@
+//! Names of feeds and of render units: what a change can dirty.
+
+/// The four kinds of feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FeedKind {
+    /// Every visible article.
+    Global,
+    /// Articles of one section.
+    Section,
+    /// Articles carrying one tag.
+    Tag,
+    /// Articles by one author.
+    Author,
+}
+
+impl FeedKind {
+    /// The URL folder of this kind's feeds (`None` for the global feed, at the root).
+    pub fn folder(self) -> Option<&'static str> {
+        match self {
+            FeedKind::Global => None,
+            FeedKind::Section => Some("sections"),
+            FeedKind::Tag => Some("tags"),
+            FeedKind::Author => Some("authors"),
+        }
+    }
+
+    /// The kinds that have terms (all but global), in a fixed order.
+    pub const TERMED: [FeedKind; 3] = [FeedKind::Section, FeedKind::Tag, FeedKind::Author];
+
+    pub(crate) fn term_slot(self) -> usize {
+        match self {
+            FeedKind::Global | FeedKind::Section => 0,
+            FeedKind::Tag => 1,
+            FeedKind::Author => 2,
+        }
+    }
+}
+
+/// One feed: a kind and, for all but the global feed, a term (interned slug).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FeedKey {
+    /// Which kind of feed.
+    pub kind: FeedKind,
+    /// The term's number within its kind (0 for the global feed).
+    pub term: u32,
+}
+
+impl FeedKey {
+    /// The global feed.
+    pub const GLOBAL: FeedKey = FeedKey {
+        kind: FeedKind::Global,
+        term: 0,
+    };
+}
+
+/// A calendar month (UTC) of first publication, `year * 100 + month`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Month(pub u32);
+
+impl Month {
+    /// The month of a UNIX time.
+    pub fn of(unix: i64) -> Month {
+        use chrono::Datelike;
+        let t = chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default();
+        Month(t.year().max(0) as u32 * 100 + t.month())
+    }
+
+    /// `2026-11`.
+    pub fn label(self) -> String {
+        format!("{:04}-{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+/// A piece of output rendered as one: a feed (three formats), a month of the
+/// sitemap, the sitemap index, the news sitemap, robots.txt, or the directory
+/// (OPML, HTML), which changes when the set of feeds changes. Units render in
+/// this order, so that an index is rendered after what it lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Unit {
+    /// A feed in RSS, Atom and JSON Feed.
+    Feed(FeedKey),
+    /// The sitemap file(s) of one month.
+    Month(Month),
+    /// `sitemap.xml`.
+    SitemapIndex,
+    /// `news-sitemap.xml` (and its parts when over 1,000 URLs).
+    News,
+    /// `robots.txt`, which names the sitemap indexes that exist.
+    Robots,
+    /// `index.html` and `feeds.opml`, which list every feed.
+    Directory,
+}

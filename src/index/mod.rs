@@ -1,0 +1,203 @@
+//! The index: in memory, what deciding needs and no more.
+//!
+//! Owns: per article its id, dates, status and term spellings; per feed (global,
+//! each section, tag and author) and per sitemap month the ordered list of its
+//! visible articles; the embargo queue. Applying a change or moving the clock
+//! returns the [`Unit`]s it dirtied, and [`Index::next_deadline`] says when time
+//! alone will next change something. Must not: read the store, the clock (time is
+//! passed in) or article text.
+
+mod keys;
+mod terms;
+#[cfg(test)]
+mod tests;
+
+pub use keys::{FeedKey, FeedKind, Month, Unit};
+pub use terms::Terms;
+
+use crate::store::MetaRow;
+use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How long an article stays in the Google News sitemap.
+pub const NEWS_WINDOW_SECS: i64 = 48 * 3600;
+
+/// Units dirtied by a change, in a fixed order.
+pub type Dirty = BTreeSet<Unit>;
+
+#[derive(Debug)]
+struct Entry {
+    id: Box<str>,
+    published: i64,
+    draft: bool,
+    /// Spelling numbers, in `Terms` of their kind.
+    section: Option<u32>,
+    authors: Box<[u32]>,
+    tags: Box<[u32]>,
+}
+
+impl Entry {
+    /// (kind, spelling) of every term feed the article belongs to.
+    fn terms(&self) -> impl Iterator<Item = (FeedKind, u32)> + '_ {
+        let section = self.section.map(|s| (FeedKind::Section, s));
+        section
+            .into_iter()
+            .chain(self.tags.iter().map(|&s| (FeedKind::Tag, s)))
+            .chain(self.authors.iter().map(|&s| (FeedKind::Author, s)))
+    }
+}
+
+/// The in-memory index of every stored article.
+#[derive(Debug)]
+pub struct Index {
+    items: usize,
+    now: i64,
+    entries: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    by_id: HashMap<Box<str>, u32>,
+    /// Visible articles, oldest first (`order`).
+    global: Vec<u32>,
+    terms: [Terms; 3],
+    months: BTreeMap<Month, Vec<u32>>,
+    embargoed: BTreeSet<(i64, u32)>,
+}
+
+/// Oldest first; among equal times, greater id first, so that reading a list
+/// backwards gives "published desc, id asc".
+fn order(entries: &[Option<Entry>], a: u32, b: u32) -> Ordering {
+    let (ea, eb) = (entry(entries, a), entry(entries, b));
+    ea.published
+        .cmp(&eb.published)
+        .then_with(|| eb.id.cmp(&ea.id))
+}
+
+fn entry(entries: &[Option<Entry>], idx: u32) -> &Entry {
+    entries[idx as usize]
+        .as_ref()
+        .expect("lists hold only live slots")
+}
+
+/// Inserts `idx` in order; its rank from the newest (0 = newest).
+fn insert_sorted(entries: &[Option<Entry>], list: &mut Vec<u32>, idx: u32) -> usize {
+    let pos = list
+        .binary_search_by(|&p| order(entries, p, idx))
+        .unwrap_or_else(|p| p);
+    list.insert(pos, idx);
+    list.len() - 1 - pos
+}
+
+/// Removes `idx`; the rank it had from the newest.
+fn remove_sorted(entries: &[Option<Entry>], list: &mut Vec<u32>, idx: u32) -> Option<usize> {
+    let pos = list.binary_search_by(|&p| order(entries, p, idx)).ok()?;
+    let rank = list.len() - 1 - pos;
+    list.remove(pos);
+    Some(rank)
+}
+
+impl Index {
+    /// An empty index showing `items` articles per feed, at time `now`.
+    pub fn new(items: usize, now: DateTime<Utc>) -> Index {
+        Index {
+            items,
+            now: now.timestamp(),
+            entries: Vec::new(),
+            free: Vec::new(),
+            by_id: HashMap::new(),
+            global: Vec::new(),
+            terms: Default::default(),
+            months: BTreeMap::new(),
+            embargoed: BTreeSet::new(),
+        }
+    }
+
+    /// Builds the index from every row at once (faster than applying them one by one).
+    pub fn load(
+        items: usize,
+        now: DateTime<Utc>,
+        rows: impl IntoIterator<Item = MetaRow>,
+    ) -> Index {
+        let mut index = Index::new(items, now);
+        for row in rows {
+            let idx = index.store_entry(row);
+            if index.is_live(idx) {
+                index.push_unsorted(idx);
+            } else if index.is_embargoed(idx) {
+                index.embargoed.insert((index.entry(idx).published, idx));
+            }
+        }
+        index.sort_lists();
+        index
+    }
+
+    fn push_unsorted(&mut self, idx: u32) {
+        self.global.push(idx);
+        let e = entry(&self.entries, idx);
+        let month = Month::of(e.published);
+        for (kind, spelling) in e.terms() {
+            let terms = &mut self.terms[kind.term_slot()];
+            terms.count_use(spelling, 1);
+            let term = terms.term_of(spelling);
+            terms.get_mut(term).members.push(idx);
+        }
+        self.months.entry(month).or_default().push(idx);
+    }
+
+    fn sort_lists(&mut self) {
+        let entries = &self.entries;
+        let sort = |list: &mut Vec<u32>| list.sort_unstable_by(|&a, &b| order(entries, a, b));
+        sort(&mut self.global);
+        for terms in &mut self.terms {
+            for t in 0..terms.len() as u32 {
+                sort(&mut terms.get_mut(t).members);
+            }
+        }
+        self.months.values_mut().for_each(sort);
+    }
+
+    fn entry(&self, idx: u32) -> &Entry {
+        entry(&self.entries, idx)
+    }
+
+    fn is_live(&self, idx: u32) -> bool {
+        let e = self.entry(idx);
+        !e.draft && e.published <= self.now
+    }
+
+    fn is_embargoed(&self, idx: u32) -> bool {
+        let e = self.entry(idx);
+        !e.draft && e.published > self.now
+    }
+
+    fn in_news(&self, idx: u32) -> bool {
+        self.is_live(idx) && self.entry(idx).published > self.now - NEWS_WINDOW_SECS
+    }
+
+    fn store_entry(&mut self, row: MetaRow) -> u32 {
+        let [sections, tags, authors] = &mut self.terms;
+        let e = Entry {
+            id: row.id.as_str().into(),
+            published: row.published_at.timestamp(),
+            draft: row.draft,
+            section: row.section.as_deref().map(|s| sections.intern(s)),
+            authors: row.authors.iter().map(|a| authors.intern(a)).collect(),
+            tags: row.tags.iter().map(|t| tags.intern(t)).collect(),
+        };
+        let idx = match self.free.pop() {
+            Some(idx) => {
+                self.entries[idx as usize] = Some(e);
+                idx
+            }
+            None => {
+                self.entries.push(Some(e));
+                (self.entries.len() - 1) as u32
+            }
+        };
+        self.by_id.insert(row.id.into_boxed_str(), idx);
+        idx
+    }
+}
+
+mod apply;
+mod views;
+pub use views::FeedInfo;

@@ -1,0 +1,178 @@
+use super::*;
+use chrono::TimeZone;
+
+fn at(h: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 0).unwrap() + chrono::TimeDelta::hours(h)
+}
+
+fn row(id: &str, hour: i64, section: &str, tags: &[&str]) -> MetaRow {
+    MetaRow {
+        id: id.into(),
+        published_at: at(hour),
+        updated_at: at(hour),
+        draft: false,
+        section: Some(section.into()),
+        authors: vec!["S.A".into()],
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+    }
+}
+
+fn tag(index: &Index, slug: &str) -> FeedKey {
+    index
+        .find_feed(FeedKind::Tag, slug)
+        .expect("tag feed exists")
+}
+
+#[test]
+fn feeds_are_newest_first_with_id_tie_break_and_capped() {
+    let rows = vec![
+        row("b", 1, "Maroc", &["Iran"]),
+        row("a", 1, "Maroc", &["Iran"]),
+        row("c", 3, "Monde", &[]),
+    ];
+    let index = Index::load(2, at(10), rows);
+    assert_eq!(index.feed_items(FeedKey::GLOBAL), ["c", "a"]);
+    assert_eq!(index.feed_items(tag(&index, "iran")), ["a", "b"]);
+    assert_eq!(index.feeds().len(), 1 + 2 + 1 + 1);
+}
+
+#[test]
+fn change_dirties_only_feeds_that_show_the_article() {
+    let mut rows: Vec<MetaRow> = (0..5)
+        .map(|i| row(&format!("old{i}"), i, "Maroc", &["Iran"]))
+        .collect();
+    rows.push(row("sport", 6, "Sport", &["Football"]));
+    let mut index = Index::load(3, at(20), rows);
+    let football = tag(&index, "football");
+    let iran = tag(&index, "iran");
+    // An edit of an article below the top 3 of Iran/Maroc only dirties the global
+    // feed if shown there, its month, the sitemap index.
+    let dirty = index.apply("old0", Some(row("old0", 0, "Maroc", &["Iran"])));
+    assert!(!dirty.contains(&Unit::Feed(iran)));
+    assert!(!dirty.contains(&Unit::Feed(football)));
+    assert!(dirty.contains(&Unit::Month(Month(202611))));
+    // A new article tagged Iran dirties Iran, Maroc, global and the author, not Football.
+    let dirty = index.apply("new", Some(row("new", 10, "Maroc", &["Iran"])));
+    assert!(dirty.contains(&Unit::Feed(iran)) && dirty.contains(&Unit::Feed(FeedKey::GLOBAL)));
+    assert!(!dirty.contains(&Unit::Feed(football)));
+    assert!(dirty.contains(&Unit::News));
+    assert!(!dirty.contains(&Unit::Directory), "no feed appeared");
+}
+
+#[test]
+fn deleting_the_last_article_of_a_tag_removes_the_feed() {
+    let mut index = Index::load(
+        50,
+        at(20),
+        vec![row("a", 1, "Maroc", &["Iran"]), row("b", 2, "Maroc", &[])],
+    );
+    let iran = tag(&index, "iran");
+    let dirty = index.apply("a", None);
+    assert!(dirty.contains(&Unit::Feed(iran)) && dirty.contains(&Unit::Directory));
+    assert!(!index.feed_exists(iran));
+    assert_eq!(index.feed_items(FeedKey::GLOBAL), ["b"]);
+}
+
+#[test]
+fn embargo_lifts_when_time_comes_and_deadline_says_when() {
+    let mut index = Index::load(
+        50,
+        at(0),
+        vec![
+            row("now", -1, "Maroc", &[]),
+            row("later", 5, "Maroc", &["Iran"]),
+        ],
+    );
+    assert_eq!(index.feed_items(FeedKey::GLOBAL), ["now"]);
+    assert_eq!(index.next_deadline(), Some(at(5)));
+    assert!(index.advance(at(4)).is_empty());
+    let dirty = index.advance(at(5));
+    assert!(dirty.contains(&Unit::Feed(FeedKey::GLOBAL)) && dirty.contains(&Unit::News));
+    assert!(dirty.contains(&Unit::Directory), "the Iran feed appeared");
+    assert_eq!(index.feed_items(FeedKey::GLOBAL), ["later", "now"]);
+}
+
+#[test]
+fn news_window_slides_with_time() {
+    let mut index = Index::load(
+        50,
+        at(0),
+        vec![row("a", -47, "Maroc", &[]), row("b", -1, "Maroc", &[])],
+    );
+    assert_eq!(index.news_items(), ["b", "a"]);
+    assert_eq!(index.next_deadline(), Some(at(1)));
+    let dirty = index.advance(at(1));
+    assert_eq!(dirty, Dirty::from([Unit::News]));
+    assert_eq!(index.news_items(), ["b"]);
+    assert_eq!(index.next_deadline(), Some(at(47)));
+}
+
+#[test]
+fn drafts_appear_nowhere_and_publishing_one_shows_it() {
+    let mut draft = row("d", 1, "Maroc", &["Iran"]);
+    draft.draft = true;
+    let mut index = Index::load(50, at(5), vec![draft.clone()]);
+    assert!(index.feed_items(FeedKey::GLOBAL).is_empty() && index.news_items().is_empty());
+    assert_eq!(index.next_deadline(), None);
+    draft.draft = false;
+    let dirty = index.apply("d", Some(draft));
+    assert!(dirty.contains(&Unit::News));
+    assert_eq!(index.feed_items(tag(&index, "iran")), ["d"]);
+}
+
+#[test]
+fn display_name_is_the_most_used_spelling_accents_winning_ties() {
+    let index = Index::load(
+        50,
+        at(5),
+        vec![
+            row("a", 1, "Maroc", &["Etats-Unis"]),
+            row("b", 2, "Maroc", &["États-Unis"]),
+        ],
+    );
+    let key = tag(&index, "etats-unis");
+    assert_eq!(index.feed_info(key).name, "États-Unis");
+    let index = Index::load(
+        50,
+        at(5),
+        vec![
+            row("a", 1, "Maroc", &["Etats-Unis"]),
+            row("b", 2, "Maroc", &["Etats-Unis"]),
+            row("c", 3, "Maroc", &["États-Unis"]),
+        ],
+    );
+    assert_eq!(
+        index.feed_info(tag(&index, "etats-unis")).name,
+        "Etats-Unis"
+    );
+}
+
+#[test]
+fn loading_and_applying_one_by_one_agree() {
+    let rows: Vec<MetaRow> = (0..40)
+        .map(|i| {
+            row(
+                &format!("a{}", i * 7 % 40),
+                i % 9,
+                ["Maroc", "Sport"][i as usize % 2],
+                &["Iran", "Rabat"][..(i as usize % 3).min(2)],
+            )
+        })
+        .collect();
+    let loaded = Index::load(5, at(30), rows.clone());
+    let mut applied = Index::new(5, at(30));
+    for r in rows {
+        applied.apply(&r.id.clone(), Some(r));
+    }
+    for key in loaded.feeds() {
+        assert_eq!(
+            loaded.feed_items(key),
+            applied.feed_items(
+                applied
+                    .find_feed(key.kind, &loaded.feed_info(key).slug)
+                    .unwrap()
+            )
+        );
+    }
+    assert_eq!(loaded.news_items(), applied.news_items());
+}

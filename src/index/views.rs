@@ -1,0 +1,133 @@
+//! Reading the index: which feeds exist, what they show, sitemap months, news.
+
+use super::{FeedKey, FeedKind, Index, Month, NEWS_WINDOW_SECS};
+use chrono::{DateTime, Utc};
+
+/// The identity of a feed as documents show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedInfo {
+    /// The feed.
+    pub key: FeedKey,
+    /// Slug (empty for the global feed).
+    pub slug: String,
+    /// Display name (empty for the global feed).
+    pub name: String,
+}
+
+impl Index {
+    /// The time the index was last moved to.
+    pub fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.now, 0).unwrap_or_default()
+    }
+
+    /// Items shown per feed.
+    pub fn items_per_feed(&self) -> usize {
+        self.items
+    }
+
+    /// Stored articles (drafts and embargoed included).
+    pub fn article_count(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Visible articles.
+    pub fn visible_count(&self) -> usize {
+        self.global.len()
+    }
+
+    fn members(&self, key: FeedKey) -> &[u32] {
+        match key.kind {
+            FeedKind::Global => &self.global,
+            kind => {
+                let terms = &self.terms[kind.term_slot()];
+                match (key.term as usize) < terms.len() {
+                    true => &terms.get(key.term).members,
+                    false => &[],
+                }
+            }
+        }
+    }
+
+    /// The global feed (always, even empty) and every other feed with at least
+    /// one visible article, in a fixed order.
+    pub fn feeds(&self) -> Vec<FeedKey> {
+        let mut keys = vec![FeedKey::GLOBAL];
+        for kind in FeedKind::TERMED {
+            let terms = &self.terms[kind.term_slot()];
+            keys.extend(
+                (0..terms.len() as u32)
+                    .map(|term| FeedKey { kind, term })
+                    .filter(|&k| !self.members(k).is_empty()),
+            );
+        }
+        keys
+    }
+
+    /// Whether the feed has documents: the global feed always, others while they
+    /// have visible articles.
+    pub fn feed_exists(&self, key: FeedKey) -> bool {
+        key == FeedKey::GLOBAL || !self.members(key).is_empty()
+    }
+
+    /// Slug and display name of a feed.
+    pub fn feed_info(&self, key: FeedKey) -> FeedInfo {
+        let (slug, name) = match key.kind {
+            FeedKind::Global => (String::new(), String::new()),
+            kind => {
+                let terms = &self.terms[kind.term_slot()];
+                (
+                    terms.get(key.term).slug.to_string(),
+                    terms.name(key.term).to_owned(),
+                )
+            }
+        };
+        FeedInfo { key, slug, name }
+    }
+
+    /// The feed with this kind and slug, if it exists.
+    pub fn find_feed(&self, kind: FeedKind, slug: &str) -> Option<FeedKey> {
+        let key = match kind {
+            FeedKind::Global => FeedKey::GLOBAL,
+            kind => FeedKey {
+                kind,
+                term: self.terms[kind.term_slot()].find(slug)?,
+            },
+        };
+        self.feed_exists(key).then_some(key)
+    }
+
+    /// Ids of the articles a feed shows, newest first.
+    pub fn feed_items(&self, key: FeedKey) -> Vec<&str> {
+        self.members(key)
+            .iter()
+            .rev()
+            .take(self.items)
+            .map(|&i| &*self.entry(i).id)
+            .collect()
+    }
+
+    /// Months with visible articles, oldest first.
+    pub fn months(&self) -> Vec<Month> {
+        self.months.keys().copied().collect()
+    }
+
+    /// Ids of a month's visible articles, newest first.
+    pub fn month_items(&self, month: Month) -> Vec<&str> {
+        self.months.get(&month).map_or_else(Vec::new, |l| {
+            l.iter().rev().map(|&i| &*self.entry(i).id).collect()
+        })
+    }
+
+    /// Ids of the articles first published in the news window before now, newest first.
+    pub fn news_items(&self) -> Vec<&str> {
+        let cutoff = self.now - NEWS_WINDOW_SECS;
+        let start = self
+            .global
+            .partition_point(|&i| self.entry(i).published <= cutoff);
+        self.global[start..]
+            .iter()
+            .rev()
+            .map(|&i| &*self.entry(i).id)
+            .collect()
+    }
+}

@@ -1,0 +1,34 @@
+//! # syndic
+//!
+//! A feed and syndication service for news publishers. Data flows one way:
+//!
+//! ```text
+//! store ──changes──▶ index ──dirty units──▶ render ──bytes──▶ publish ──▶ http
+//!                      ▲
+//!         watch: store cursor moved ∪ ingest nudge ∪ clock deadline
+//! ```
+//!
+//! * [`model`]: the article record, validated; the one place text is cleaned.
+//! * [`config`]: `config.toml` and `SYNDIC_*` overrides.
+//! * [`store`]: SQL only: schema, upserts, reads by id, the change log.
+//! * [`index`]: in memory, what deciding needs: per feed its ordered visible
+//!   articles; applying a change says which documents it dirtied; time is passed in.
+//! * [`render`]: pure functions from views to bytes (RSS, Atom, JSON Feed,
+//!   sitemaps, robots.txt, OPML, HTML directory).
+//! * [`publish`]: bytes to artifacts (ETag, encodings), generations swapped
+//!   atomically, files written under `feeds/`.
+//! * [`build`]: the one-shot build and the demo seed.
+//! * [`pipeline`]: glue: index + store + render + publish for a set of units.
+//! * [`import`]: JSON Lines into the store, streaming.
+//! * [`http`]: the server; reads published artifacts, plus the ingest API.
+//! * [`watch`]: the loop that keeps everything current.
+
+pub mod build;
+pub mod config;
+pub mod import;
+pub mod index;
+pub mod model;
+pub mod pipeline;
+pub mod publish;
+pub mod render;
+pub mod store;

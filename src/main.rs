@@ -1,0 +1,64 @@
+//! The `syndic` command: parses arguments and hands over to the library.
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use syndic::config::Config;
+
+mod cli;
+
+/// Feeds and sitemaps for news publishers, kept current.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Configuration file.
+    #[arg(
+        long,
+        global = true,
+        default_value = "config.toml",
+        env = "SYNDIC_CONFIG"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import JSON Lines article records into the store (`-` reads stdin).
+    Import {
+        /// Files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Render every document once into the output folder.
+    Build {
+        /// The time to build at (RFC 3339); defaults to now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// Serve every document over HTTP and keep them current.
+    Serve,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    cli::init_tracing();
+    let config = Config::load(&args.config)?;
+    match args.command {
+        Command::Import { files } => {
+            let summary = cli::import(&config, &files)?;
+            eprintln!("{summary}");
+            if summary.rejected > 0 {
+                bail!(
+                    "{} record(s) rejected; fix them and import again (valid records were imported)",
+                    summary.rejected
+                );
+            }
+            Ok(())
+        }
+        Command::Build { now } => cli::build(&config, now.unwrap_or_else(Utc::now)),
+        Command::Serve => cli::serve(config).context("serve"),
+    }
+}

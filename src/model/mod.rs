@@ -1,0 +1,109 @@
+//! The article model: the record of `../shared/article-format.md`, validated.
+//!
+//! Owns: turning an untrusted JSON object (an import line, an API body, a store
+//! row) into an [`Article`], reporting every bad field by name; the cleaned text
+//! of every field (through [`clean`], the one place that sanitises).
+//! Must not: touch the store, the clock or any output format.
+
+pub mod clean;
+pub mod slug;
+mod validate;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use validate::{FieldError, clean_names, from_json, from_json_str};
+
+/// Whether an article may be syndicated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Visible once `published_at` has passed.
+    Published,
+    /// Stored, never syndicated.
+    Draft,
+}
+
+impl Status {
+    /// The record's spelling of the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Draft => "draft",
+        }
+    }
+}
+
+/// The lead image of an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Image {
+    /// Absolute http(s) URL of the image.
+    pub url: String,
+    /// MIME type: given, or guessed from the URL's extension (`image/jpeg` otherwise).
+    #[serde(rename = "type")]
+    pub mime_type: String,
+    /// Width in pixels, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Height in pixels, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Caption or credit, plain text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+}
+
+/// A validated, cleaned article. Every string is free of XML-illegal characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Article {
+    /// Stable identity in the publisher's CMS; the GUID derives from it alone.
+    pub id: String,
+    /// Canonical permalink.
+    pub url: String,
+    /// Headline, plain text on one line.
+    pub title: String,
+    /// Plain-text standfirst.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Full body, an HTML fragment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_html: Option<String>,
+    /// Bylines, distinct by slug, in the record's order.
+    pub authors: Vec<String>,
+    /// The rubric, e.g. "Maroc".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// Related subjects, distinct by slug, in the record's order.
+    pub tags: Vec<String>,
+    /// First publication time; never moves on edit.
+    pub published_at: DateTime<Utc>,
+    /// Last substantive update; `published_at` when not given.
+    pub updated_at: DateTime<Utc>,
+    /// BCP 47 language tag; `None` means the site's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Lead image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+    /// Draft or published.
+    pub status: Status,
+}
+
+impl Article {
+    /// Whether the article appears in documents at `now` (published and not embargoed).
+    pub fn is_visible(&self, now: DateTime<Utc>) -> bool {
+        self.status == Status::Published && self.published_at <= now
+    }
+
+    /// A digest of every field, to tell a real change from a re-import of the same record.
+    pub fn digest(&self) -> String {
+        // Serialising a plain struct of strings, dates and numbers cannot fail.
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        blake3::hash(&json).to_hex()[..32].to_owned()
+    }
+}
+
+/// Formats a time the way the store keeps it: RFC 3339, UTC, whole seconds.
+pub fn store_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,224 @@
+//! The pipeline: from a set of dirty units to a committed generation.
+//!
+//! Owns: reading from the store exactly what the dirty units show, calling the
+//! pure renderers (in parallel for feeds and sitemap months), ordering units so
+//! that indexes follow what they list, and staging + committing one generation.
+//! A unit that fails keeps its last good documents; the failure is returned.
+//! Must not: decide what is dirty (the index does) or touch HTTP.
+
+use crate::config::Config;
+use crate::index::{Dirty, FeedKey, Index, Unit};
+use crate::publish::{Published, Publisher, Staging};
+use crate::render::{self, Document, FeedView, RenderError, SitemapRef, paths};
+use crate::store::{LinkRow, Store, StoreError};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use thiserror::Error;
+
+/// Why one unit could not be rendered.
+#[derive(Debug, Error)]
+pub enum UnitError {
+    /// Reading what it shows failed.
+    #[error("{unit:?}: {source}")]
+    Store { unit: Unit, source: StoreError },
+    /// A renderer failed.
+    #[error("{unit:?}: {source}")]
+    Render { unit: Unit, source: RenderError },
+}
+
+/// The outcome of one pass.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// What the commit changed.
+    pub published: Published,
+    /// Units rendered.
+    pub rendered: usize,
+    /// Units that failed (their last good documents stay).
+    pub failures: Vec<UnitError>,
+}
+
+/// Every unit the index implies: a full build.
+pub fn all_units(index: &Index) -> Dirty {
+    let mut units: Dirty = index.feeds().into_iter().map(Unit::Feed).collect();
+    units.extend(index.months().into_iter().map(Unit::Month));
+    units.extend([
+        Unit::SitemapIndex,
+        Unit::News,
+        Unit::Robots,
+        Unit::Directory,
+    ]);
+    units
+}
+
+/// Renders `units` and commits them as one generation.
+pub fn run(
+    config: &Config,
+    store: &dyn Store,
+    index: &Index,
+    publisher: &Publisher,
+    units: &Dirty,
+) -> Outcome {
+    let mut units = units.clone();
+    if units.contains(&Unit::News) || units.contains(&Unit::SitemapIndex) {
+        units.insert(Unit::Robots);
+    }
+    let (parallel, ordered): (Vec<Unit>, Vec<Unit>) = units
+        .iter()
+        .partition(|u| matches!(u, Unit::Feed(_) | Unit::Month(_)));
+    let mut outcome = Outcome::default();
+    let mut staging = publisher.stage();
+    for (unit, result) in render_parallel(config, store, index, &parallel) {
+        settle(&mut staging, &mut outcome, unit, result);
+    }
+    for unit in ordered {
+        let result = render_unit(config, store, index, Some(staging.view()), unit);
+        settle(&mut staging, &mut outcome, unit, result);
+    }
+    outcome.published = publisher.commit(staging);
+    outcome
+}
+
+fn settle(
+    staging: &mut Staging,
+    outcome: &mut Outcome,
+    unit: Unit,
+    result: Result<Vec<Document>, UnitError>,
+) {
+    outcome.rendered += 1;
+    match result {
+        Ok(docs) => staging.replace_unit(unit, docs),
+        Err(e) => outcome.failures.push(e),
+    }
+}
+
+type Rendered = (Unit, Result<Vec<Document>, UnitError>);
+
+fn render_parallel(
+    config: &Config,
+    store: &dyn Store,
+    index: &Index,
+    units: &[Unit],
+) -> Vec<Rendered> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(units.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(units.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let mut local = Vec::new();
+                while let Some(&unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    local.push((unit, render_unit(config, store, index, None, unit)));
+                }
+                results
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(local);
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by_key(|(unit, _)| *unit);
+    results
+}
+
+/// What the ordered units read of the staged generation: sitemap paths and dates.
+pub type StagedView<'a> = Option<&'a crate::publish::Snapshot>;
+
+fn render_unit(
+    config: &Config,
+    store: &dyn Store,
+    index: &Index,
+    staged: StagedView,
+    unit: Unit,
+) -> Result<Vec<Document>, UnitError> {
+    let site = &config.site;
+    let store_err = |source| UnitError::Store { unit, source };
+    let render_err = |source| UnitError::Render { unit, source };
+    match unit {
+        Unit::Feed(key) => render_feed(config, store, index, key, unit),
+        Unit::Month(month) => {
+            let rows = links(store, &index.month_items(month)).map_err(store_err)?;
+            render::month_sitemaps(month, &rows).map_err(render_err)
+        }
+        Unit::SitemapIndex => {
+            let refs: Vec<SitemapRef> = staged.map_or_else(Vec::new, |s| {
+                s.with_prefix("sitemaps/")
+                    .iter()
+                    .map(|a| SitemapRef {
+                        path: a.path.clone(),
+                        lastmod: a.last_modified,
+                    })
+                    .collect()
+            });
+            if refs.is_empty() {
+                return Ok(Vec::new());
+            }
+            Ok(vec![
+                render::sitemap_index(site, paths::SITEMAP_INDEX, &refs).map_err(render_err)?,
+            ])
+        }
+        Unit::News => {
+            let rows = links(store, &index.news_items()).map_err(store_err)?;
+            render::news_sitemap(site, &rows).map_err(render_err)
+        }
+        Unit::Robots => {
+            let has = |p: &str| staged.is_some_and(|s| s.get(p).is_some());
+            Ok(vec![render::robots(
+                site,
+                has(paths::SITEMAP_INDEX),
+                has(paths::NEWS_SITEMAP),
+            )])
+        }
+        Unit::Directory => {
+            let feeds: Vec<_> = index
+                .feeds()
+                .into_iter()
+                .map(|k| index.feed_info(k))
+                .collect();
+            Ok(vec![
+                render::opml(site, &feeds).map_err(render_err)?,
+                render::html_index(site, &feeds).map_err(render_err)?,
+            ])
+        }
+    }
+}
+
+fn render_feed(
+    config: &Config,
+    store: &dyn Store,
+    index: &Index,
+    key: FeedKey,
+    unit: Unit,
+) -> Result<Vec<Document>, UnitError> {
+    if !index.feed_exists(key) {
+        return Ok(Vec::new());
+    }
+    let ids = index.feed_items(key);
+    let articles = in_order(
+        &ids,
+        store
+            .articles(&ids)
+            .map_err(|source| UnitError::Store { unit, source })?,
+        |a| &a.id,
+    );
+    let info = index.feed_info(key);
+    let view = FeedView {
+        info: &info,
+        articles: &articles,
+    };
+    render::feed_documents(&config.site, &view, index.now())
+        .map_err(|source| UnitError::Render { unit, source })
+}
+
+fn links(store: &dyn Store, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
+    Ok(in_order(ids, store.links(ids)?, |r| &r.id))
+}
+
+/// Puts rows in the order of `ids` (SQL `IN` does not keep it); missing rows are skipped.
+fn in_order<T>(ids: &[&str], rows: Vec<T>, id: impl Fn(&T) -> &String) -> Vec<T> {
+    let mut by_id: HashMap<String, T> = rows.into_iter().map(|r| (id(&r).clone(), r)).collect();
+    ids.iter().filter_map(|i| by_id.remove(*i)).collect()
+}

@@ -1,0 +1,80 @@
+//! The mirror under the output folder: atomic writes, removal of what is gone.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// A file could not be written or removed.
+#[derive(Debug, Error)]
+#[error("{path}: {source}; check that the output folder ([output] dir) is writable")]
+pub struct DiskError {
+    /// The file.
+    pub path: PathBuf,
+    /// The cause.
+    pub source: std::io::Error,
+}
+
+/// Writes `bytes` to `dir/path` through a temporary file in the same folder and a
+/// rename, so that a reader never sees a partial file.
+pub fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(), DiskError> {
+    let target = dir.join(path);
+    let fail = |source| DiskError {
+        path: target.clone(),
+        source,
+    };
+    let folder = target.parent().unwrap_or(dir);
+    std::fs::create_dir_all(folder).map_err(fail)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".syndic-")
+        .tempfile_in(folder)
+        .map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.persist(&target).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// Extensions of the files syndic writes; nothing else is ever removed.
+const OURS: &[&str] = &["xml", "json", "opml", "txt", "html"];
+
+/// Removes from `dir` the files syndic could have written that `keep` does not
+/// list (documents of feeds that no longer exist), then empty folders.
+pub fn prune_dir(dir: &Path, keep: &HashSet<String>) -> Result<usize, DiskError> {
+    prune(dir, dir, keep)
+}
+
+fn prune(root: &Path, dir: &Path, keep: &HashSet<String>) -> Result<usize, DiskError> {
+    let fail = |source| DiskError {
+        path: dir.to_owned(),
+        source,
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let path = entry.map_err(fail)?.path();
+        if path.is_dir() {
+            removed += prune(root, &path, keep)?;
+            let _ = std::fs::remove_dir(&path); // only succeeds when empty
+            continue;
+        }
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let ours = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| OURS.contains(&e));
+        if ours && !keep.contains(&relative) {
+            std::fs::remove_file(&path).map_err(|source| DiskError {
+                path: path.clone(),
+                source,
+            })?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}

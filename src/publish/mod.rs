@@ -1,0 +1,148 @@
+//! Publishing: rendered bytes become servable artifacts.
+//!
+//! Owns: artifacts (body, strong ETag from the bytes, Last-Modified, content
+//! type, gzip and brotli variants compressed at most once per generation), the
+//! current generation of every document, swapped atomically, and the mirror of
+//! that generation under the output folder. Must not: render, read the store or
+//! decide what changed.
+
+mod artifact;
+mod disk;
+
+pub use artifact::{Artifact, Encoding};
+pub use disk::{DiskError, prune_dir, write_atomically};
+
+use crate::index::Unit;
+use crate::render::Document;
+use arc_swap::ArcSwap;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One generation of documents: what the server serves.
+#[derive(Debug, Default, Clone)]
+pub struct Snapshot {
+    docs: HashMap<Arc<str>, Arc<Artifact>>,
+    units: HashMap<Unit, Vec<Arc<str>>>,
+    /// Increases with every commit that changed something.
+    pub generation: u64,
+}
+
+impl Snapshot {
+    /// The artifact at `path` (no leading slash).
+    pub fn get(&self, path: &str) -> Option<&Arc<Artifact>> {
+        self.docs.get(path)
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether there are no documents.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Every artifact, in no particular order.
+    pub fn artifacts(&self) -> impl Iterator<Item = &Arc<Artifact>> {
+        self.docs.values()
+    }
+
+    /// Artifacts whose path starts with `prefix`, sorted by path.
+    pub fn with_prefix(&self, prefix: &str) -> Vec<&Arc<Artifact>> {
+        let mut found: Vec<_> = self
+            .docs
+            .iter()
+            .filter(|(p, _)| p.starts_with(prefix))
+            .map(|(_, a)| a)
+            .collect();
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        found
+    }
+}
+
+/// What a commit changed.
+#[derive(Debug, Default)]
+pub struct Published {
+    /// Documents new or with new bytes.
+    pub changed: Vec<Arc<Artifact>>,
+    /// Paths that no longer exist.
+    pub removed: Vec<Arc<str>>,
+}
+
+/// The current generation, readable without locks, replaced whole.
+#[derive(Debug, Default)]
+pub struct Publisher {
+    current: ArcSwap<Snapshot>,
+}
+
+impl Publisher {
+    /// An empty publisher.
+    pub fn new() -> Publisher {
+        Publisher::default()
+    }
+
+    /// The generation being served.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// A copy of the current generation to change and then [`Publisher::commit`].
+    pub fn stage(&self) -> Staging {
+        Staging {
+            next: (*self.current.load_full()).clone(),
+            published: Published::default(),
+        }
+    }
+
+    /// Makes a staged generation the served one, in one step.
+    pub fn commit(&self, mut staging: Staging) -> Published {
+        if !staging.published.changed.is_empty() || !staging.published.removed.is_empty() {
+            staging.next.generation += 1;
+        }
+        self.current.store(Arc::new(staging.next));
+        staging.published
+    }
+}
+
+/// A generation being prepared.
+#[derive(Debug)]
+pub struct Staging {
+    next: Snapshot,
+    published: Published,
+}
+
+impl Staging {
+    /// The generation as staged so far.
+    pub fn view(&self) -> &Snapshot {
+        &self.next
+    }
+
+    /// Replaces the documents of a unit: unchanged bytes keep their artifact (and
+    /// ETag), paths the unit no longer produces are removed.
+    pub fn replace_unit(&mut self, unit: Unit, docs: Vec<Document>) {
+        let old_paths = self.next.units.remove(&unit).unwrap_or_default();
+        let mut new_paths: Vec<Arc<str>> = Vec::with_capacity(docs.len());
+        for doc in docs {
+            let path: Arc<str> = doc.path.as_str().into();
+            let same = self
+                .next
+                .docs
+                .get(&path)
+                .is_some_and(|a| a.same_content(&doc));
+            if !same {
+                let artifact = Arc::new(Artifact::new(doc));
+                self.next.docs.insert(path.clone(), artifact.clone());
+                self.published.changed.push(artifact);
+            }
+            new_paths.push(path);
+        }
+        for gone in old_paths.into_iter().filter(|p| !new_paths.contains(p)) {
+            self.next.docs.remove(&gone);
+            self.published.removed.push(gone);
+        }
+        if !new_paths.is_empty() {
+            self.next.units.insert(unit, new_paths);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Atom 1.0 (RFC 4287). Text is `type="text"` or `type="html"`, never xhtml
+//! (the crate writes xhtml unescaped).
+
+use super::{FeedView, RenderError, guid, paths};
+use crate::config::Site;
+use crate::model::Article;
+use atom_syndication::{
+    Category, Content, Entry, Feed, Generator, Link, Person, Text, WriteConfig,
+};
+use chrono::{DateTime, Utc};
+
+/// Renders a feed as Atom. `now` is `updated` only for a feed with no entries.
+pub fn render(site: &Site, view: &FeedView, now: DateTime<Utc>) -> Result<Vec<u8>, RenderError> {
+    let dir = paths::feed_dir(view.info);
+    let self_path = format!("{dir}{}", paths::ATOM);
+    let feed = Feed {
+        title: Text::plain(view.title(site)),
+        id: format!(
+            "tag:{}:feed/{}",
+            site.guid_authority,
+            dir.trim_end_matches('/')
+        ),
+        // Set explicitly: the crate's default is 1970-01-01.
+        updated: view.last_modified().unwrap_or(now).fixed_offset(),
+        authors: vec![person(&site.publication_name)],
+        links: vec![
+            link(
+                &paths::url(site, &self_path),
+                "self",
+                "application/atom+xml",
+            ),
+            link(&site.home_url, "alternate", "text/html"),
+        ],
+        subtitle: Some(Text::plain(view.description(site))),
+        generator: Some(Generator {
+            value: "syndic".into(),
+            ..Generator::default()
+        }),
+        lang: Some(site.language.clone()),
+        entries: view.articles.iter().map(|a| entry(site, a)).collect(),
+        ..Feed::default()
+    };
+    let mut out = Vec::with_capacity(4096 + view.articles.len() * 5000);
+    feed.write_with_config(
+        &mut out,
+        WriteConfig {
+            write_document_declaration: true,
+            indent_size: None,
+        },
+    )
+    .map_err(|e| RenderError::Xml {
+        path: self_path,
+        message: e.to_string(),
+    })?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn person(name: &str) -> Person {
+    Person {
+        name: name.to_owned(),
+        ..Person::default()
+    }
+}
+
+fn link(href: &str, rel: &str, mime_type: &str) -> Link {
+    Link {
+        href: href.to_owned(),
+        rel: rel.to_owned(),
+        mime_type: Some(mime_type.to_owned()),
+        ..Link::default()
+    }
+}
+
+fn entry(site: &Site, a: &Article) -> Entry {
+    let mut links = vec![link(&a.url, "alternate", "text/html")];
+    if let Some(img) = &a.image {
+        links.push(Link {
+            length: Some("0".into()),
+            ..link(&img.url, "enclosure", &img.mime_type)
+        });
+    }
+    let scheme = |folder: &str| Some(paths::url(site, folder));
+    let categories = a
+        .section
+        .iter()
+        .map(|s| (s, scheme("sections/")))
+        .chain(a.tags.iter().map(|t| (t, scheme("tags/"))))
+        .map(|(name, scheme)| Category {
+            term: name.clone(),
+            scheme,
+            label: None,
+        });
+    Entry {
+        title: Text::plain(a.title.clone()),
+        id: guid(site, &a.id),
+        updated: a.updated_at.fixed_offset(),
+        published: Some(a.published_at.fixed_offset()),
+        authors: a.authors.iter().map(|n| person(n)).collect(),
+        categories: categories.collect(),
+        links,
+        summary: a.summary.clone().map(Text::plain),
+        content: a.content_html.as_ref().map(|html| Content {
+            value: Some(html.clone()),
+            content_type: Some("html".into()),
+            ..Content::default()
+        }),
+        ..Entry::default()
+    }
+}

@@ -1,0 +1,144 @@
+//! Rendering: pure functions from views to bytes.
+//!
+//! Owns: every output format (one file each): RSS 2.0, Atom 1.0, JSON Feed 1.1,
+//! sitemaps, the Google News sitemap, robots.txt, OPML and the HTML directory;
+//! the public URL layout; item identity (GUIDs). Must not: do I/O, read the
+//! clock (`now` is passed in), or escape text by hand: the rss,
+//! atom_syndication, quick-xml and serde_json crates escape.
+
+mod atom;
+mod directory;
+mod jsonfeed;
+mod news;
+pub mod paths;
+mod rss;
+mod sitemap;
+mod xml;
+
+use crate::config::Site;
+use crate::index::{FeedInfo, FeedKind};
+use crate::model::Article;
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+pub use directory::{html_index, opml, robots};
+pub use news::news_sitemap;
+pub use sitemap::{SitemapRef, month_sitemaps, sitemap_index};
+
+/// A document failed to render.
+#[derive(Debug, Error)]
+pub enum RenderError {
+    /// The XML writer failed (only possible on an I/O error, which `Vec` never has).
+    #[error("{path}: XML writer: {message}")]
+    Xml { path: String, message: String },
+    /// JSON serialisation failed.
+    #[error("{path}: JSON: {source}")]
+    Json {
+        path: String,
+        source: serde_json::Error,
+    },
+}
+
+/// What a document is, which decides its content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    /// RSS 2.0.
+    Rss,
+    /// Atom 1.0.
+    Atom,
+    /// JSON Feed 1.1.
+    JsonFeed,
+    /// Sitemap, sitemap index or news sitemap.
+    Sitemap,
+    /// OPML outline of the feeds.
+    Opml,
+    /// robots.txt.
+    Text,
+    /// The HTML directory.
+    Html,
+}
+
+/// One rendered document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Path under the public URL and the output folder, e.g. `tags/iran/feed.xml`.
+    pub path: String,
+    /// Format.
+    pub kind: DocKind,
+    /// The bytes.
+    pub body: Vec<u8>,
+    /// Newest change among what it shows (never the time of rendering).
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+/// A feed to render: which feed, and its articles, newest first.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedView<'a> {
+    /// The feed's identity.
+    pub info: &'a FeedInfo,
+    /// Articles shown, newest first.
+    pub articles: &'a [Article],
+}
+
+impl FeedView<'_> {
+    /// "Actu" for the global feed, "Actu — États-Unis" for a term feed.
+    pub fn title(&self, site: &Site) -> String {
+        match self.info.key.kind {
+            FeedKind::Global => site.title.clone(),
+            _ => format!("{} — {}", site.title, self.info.name),
+        }
+    }
+
+    /// The channel description.
+    pub fn description(&self, site: &Site) -> String {
+        match self.info.key.kind {
+            FeedKind::Global => site.description.clone(),
+            _ => format!("{} — {}", site.description, self.info.name),
+        }
+    }
+
+    /// Newest `updated_at` among the items.
+    pub fn last_modified(&self) -> Option<DateTime<Utc>> {
+        self.articles.iter().map(|a| a.updated_at).max()
+    }
+}
+
+/// The three documents of a feed.
+pub fn feed_documents(
+    site: &Site,
+    view: &FeedView,
+    now: DateTime<Utc>,
+) -> Result<Vec<Document>, RenderError> {
+    let last_modified = view.last_modified();
+    let dir = paths::feed_dir(view.info);
+    let doc = |name: &str, kind, body| Document {
+        path: format!("{dir}{name}"),
+        kind,
+        body,
+        last_modified,
+    };
+    Ok(vec![
+        doc(paths::RSS, DocKind::Rss, rss::render(site, view)?),
+        doc(paths::ATOM, DocKind::Atom, atom::render(site, view, now)?),
+        doc(
+            paths::JSON,
+            DocKind::JsonFeed,
+            jsonfeed::render(site, view)?,
+        ),
+    ])
+}
+
+/// The GUID of an article: a `tag:` URI from the configured authority and the
+/// article id alone, so that no change of title, URL or host makes a new item.
+pub fn guid(site: &Site, article_id: &str) -> String {
+    format!(
+        "tag:{}:article/{}",
+        site.guid_authority,
+        paths::encode_segment(article_id)
+    )
+}
+
+/// Formats a time as RFC 3339 in UTC with a `Z` (sitemaps, JSON Feed).
+pub fn w3c_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,48 @@
+//! The public URL layout. URLs are file paths under the output folder.
+
+use crate::config::Site;
+use crate::index::FeedInfo;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// RSS file name in a feed folder.
+pub const RSS: &str = "feed.xml";
+/// Atom file name in a feed folder.
+pub const ATOM: &str = "atom.xml";
+/// JSON Feed file name in a feed folder.
+pub const JSON: &str = "feed.json";
+/// The sitemap index.
+pub const SITEMAP_INDEX: &str = "sitemap.xml";
+/// The Google News sitemap (a urlset, or an index over `news-sitemaps/` parts).
+pub const NEWS_SITEMAP: &str = "news-sitemap.xml";
+/// robots.txt.
+pub const ROBOTS: &str = "robots.txt";
+/// The OPML outline.
+pub const OPML: &str = "feeds.opml";
+/// The HTML directory, served at `/`.
+pub const HTML_INDEX: &str = "index.html";
+
+/// Characters kept as they are in a path segment or tag URI (RFC 3986 unreserved).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a path segment.
+pub fn encode_segment(text: &str) -> String {
+    utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// The folder of a feed's three documents: `""` for the global feed,
+/// `tags/etats-unis/` for a tag.
+pub fn feed_dir(info: &FeedInfo) -> String {
+    match info.key.kind.folder() {
+        None => String::new(),
+        Some(folder) => format!("{folder}/{}/", info.slug),
+    }
+}
+
+/// The absolute URL of a document path.
+pub fn url(site: &Site, path: &str) -> String {
+    format!("{}{}", site.public_url, path)
+}

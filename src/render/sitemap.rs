@@ -1,0 +1,154 @@
+//! Sitemaps (sitemaps.org 0.9 with the Google image extension): one file per
+//! month of first publication, split at 50,000 URLs or 50 MB, and the index.
+
+use super::xml::{self, XmlWriter, text_element};
+use super::{DocKind, Document, RenderError, paths, w3c_time};
+use crate::config::Site;
+use crate::index::Month;
+use crate::store::LinkRow;
+use chrono::{DateTime, Utc};
+use quick_xml::events::{BytesEnd, BytesStart, Event};
+
+/// Namespace of sitemaps and sitemap indexes.
+pub const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const IMAGE_NS: &str = "http://www.google.com/schemas/sitemap-image/1.1";
+/// Most URLs in one sitemap file (sitemaps.org).
+pub const MAX_URLS: usize = 50_000;
+/// Largest uncompressed sitemap file (sitemaps.org: 50 MiB).
+pub const MAX_BYTES: usize = 50 * 1024 * 1024;
+
+/// A sitemap as the index lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitemapRef {
+    /// Path of the sitemap file.
+    pub path: String,
+    /// Newest `lastmod` in it.
+    pub lastmod: Option<DateTime<Utc>>,
+}
+
+/// The sitemap files of one month (rows newest first), split at the limits.
+pub fn month_sitemaps(month: Month, rows: &[LinkRow]) -> Result<Vec<Document>, RenderError> {
+    let base = format!("sitemaps/{}", month.label());
+    let open = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:image=\"{IMAGE_NS}\">"
+    );
+    let close = "\n</urlset>\n";
+    let mut docs = Vec::new();
+    let mut current = PartBuilder::new(&open);
+    for row in rows {
+        let entry = url_entry(row).map_err(|e| RenderError::Xml {
+            path: base.clone(),
+            message: e.to_string(),
+        })?;
+        if current.count == MAX_URLS || current.body.len() + entry.len() + close.len() > MAX_BYTES {
+            docs.push(current.finish(&part_path(&base, docs.len()), close));
+            current = PartBuilder::new(&open);
+        }
+        current.push(&entry, row.updated_at);
+    }
+    if current.count > 0 {
+        docs.push(current.finish(&part_path(&base, docs.len()), close));
+    }
+    Ok(docs)
+}
+
+fn part_path(base: &str, index: usize) -> String {
+    match index {
+        0 => format!("{base}.xml"),
+        n => format!("{base}-{}.xml", n + 1),
+    }
+}
+
+struct PartBuilder {
+    body: Vec<u8>,
+    count: usize,
+    lastmod: Option<DateTime<Utc>>,
+}
+
+impl PartBuilder {
+    fn new(open: &str) -> PartBuilder {
+        PartBuilder {
+            body: open.as_bytes().to_vec(),
+            count: 0,
+            lastmod: None,
+        }
+    }
+
+    fn push(&mut self, entry: &[u8], updated: DateTime<Utc>) {
+        self.body.extend_from_slice(entry);
+        self.count += 1;
+        self.lastmod = self.lastmod.max(Some(updated));
+    }
+
+    fn finish(mut self, path: &str, close: &str) -> Document {
+        self.body.extend_from_slice(close.as_bytes());
+        Document {
+            path: path.to_owned(),
+            kind: DocKind::Sitemap,
+            body: self.body,
+            last_modified: self.lastmod,
+        }
+    }
+}
+
+/// One `<url>` element, indented to sit inside `<urlset>`.
+fn url_entry(row: &LinkRow) -> std::io::Result<Vec<u8>> {
+    let mut w = xml::writer(512);
+    w.create_element("url").write_inner_content(|w| {
+        text_element(w, "loc", &row.url)?;
+        text_element(w, "lastmod", &w3c_time(row.updated_at))?;
+        if let Some(image) = &row.image_url {
+            w.create_element("image:image")
+                .write_inner_content(|w| text_element(w, "image:loc", image))?;
+        }
+        Ok(())
+    })?;
+    let inner = w.into_inner();
+    // On its own line, nested one level: the writer starts at column 0.
+    Ok(indent(&inner))
+}
+
+fn indent(xml: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(xml.len() + 64);
+    out.extend_from_slice(b"\n  ");
+    for &b in xml {
+        out.push(b);
+        if b == b'\n' {
+            out.extend_from_slice(b"  ");
+        }
+    }
+    out
+}
+
+/// `sitemap.xml`: a `<sitemapindex>` over the given sitemaps.
+pub fn sitemap_index(
+    site: &Site,
+    path: &str,
+    sitemaps: &[SitemapRef],
+) -> Result<Document, RenderError> {
+    let body = xml::document(path, |w| write_index(w, site, sitemaps))?;
+    let last_modified = sitemaps.iter().filter_map(|s| s.lastmod).max();
+    Ok(Document {
+        path: path.to_owned(),
+        kind: DocKind::Sitemap,
+        body,
+        last_modified,
+    })
+}
+
+/// Writes a `<sitemapindex>` element.
+pub fn write_index(w: &mut XmlWriter, site: &Site, sitemaps: &[SitemapRef]) -> std::io::Result<()> {
+    w.write_event(Event::Start(
+        BytesStart::new("sitemapindex").with_attributes([("xmlns", SITEMAP_NS)]),
+    ))?;
+    for s in sitemaps {
+        w.create_element("sitemap").write_inner_content(|w| {
+            text_element(w, "loc", &paths::url(site, &s.path))?;
+            if let Some(t) = s.lastmod {
+                text_element(w, "lastmod", &w3c_time(t))?;
+            }
+            Ok(())
+        })?;
+    }
+    w.write_event(Event::End(BytesEnd::new("sitemapindex")))
+}

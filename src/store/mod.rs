@@ -1,0 +1,155 @@
+//! The article store: SQL and nothing else.
+//!
+//! Owns: the schema (numbered migrations, one file per dialect), upserts and
+//! deletes, reads of article metadata, bodies and links by id, and the change log
+//! (`changes_since(cursor)`), which triggers maintain so that writes by any
+//! program are seen. Must not: decide visibility, render, or read the clock.
+
+mod rows;
+mod sqlite;
+
+use crate::model::{Article, FieldError};
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+pub use sqlite::SqliteStore;
+
+/// A store failure, naming the store and the operation.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The store URL names no supported backend.
+    #[error("store url {0:?}: unsupported; use \"sqlite:PATH\"")]
+    UnsupportedUrl(String),
+    /// The database could not be opened or created.
+    #[error("{location}: cannot open the store ({source}); check the path and its permissions")]
+    Open {
+        location: String,
+        source: rusqlite::Error,
+    },
+    /// A migration failed.
+    #[error("{location}: migration {version} failed: {source}")]
+    Migration {
+        location: String,
+        version: usize,
+        source: rusqlite::Error,
+    },
+    /// Any other database error during `operation`.
+    #[error("store {operation}: {source}")]
+    Sqlite {
+        operation: &'static str,
+        source: rusqlite::Error,
+    },
+    /// The store is unreachable right now (a later attempt may succeed).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A row the store holds that does not form a valid article (written by another program).
+#[derive(Debug)]
+pub struct BadRow {
+    /// The row's `id`.
+    pub id: String,
+    /// What is wrong with it.
+    pub errors: Vec<FieldError>,
+}
+
+/// What the index needs of one article: identity, dates, status and terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaRow {
+    /// Article id.
+    pub id: String,
+    /// First publication.
+    pub published_at: DateTime<Utc>,
+    /// Last update.
+    pub updated_at: DateTime<Utc>,
+    /// Stored as a draft.
+    pub draft: bool,
+    /// Section display name.
+    pub section: Option<String>,
+    /// Author display names, distinct by slug.
+    pub authors: Vec<String>,
+    /// Tag display names, distinct by slug.
+    pub tags: Vec<String>,
+}
+
+/// What sitemaps need of one article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRow {
+    /// Article id.
+    pub id: String,
+    /// Permalink.
+    pub url: String,
+    /// Headline (news sitemap).
+    pub title: String,
+    /// Language, `None` for the site's.
+    pub language: Option<String>,
+    /// First publication.
+    pub published_at: DateTime<Utc>,
+    /// Last update (`lastmod`).
+    pub updated_at: DateTime<Utc>,
+    /// Lead image URL.
+    pub image_url: Option<String>,
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Position in the log; strictly increasing.
+    pub seq: u64,
+    /// The article written.
+    pub article_id: String,
+}
+
+/// Outcome of an upsert batch.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertCounts {
+    /// New articles.
+    pub inserted: usize,
+    /// Existing articles whose record changed.
+    pub updated: usize,
+    /// Existing articles sent again unchanged (nothing written).
+    pub unchanged: usize,
+}
+
+impl std::ops::AddAssign for UpsertCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// The operations every backend provides. Blocking: call from a blocking thread.
+pub trait Store: Send + Sync {
+    /// Inserts or updates each article by id, in one transaction.
+    fn upsert(&self, articles: &[Article]) -> Result<UpsertCounts, StoreError>;
+    /// Deletes an article; whether it existed.
+    fn delete(&self, id: &str) -> Result<bool, StoreError>;
+    /// Visits the metadata of every stored article, in one consistent snapshot, and
+    /// returns the change-log cursor of that snapshot. Invalid rows go to `bad`.
+    fn scan_meta(
+        &self,
+        visit: &mut dyn FnMut(MetaRow),
+        bad: &mut dyn FnMut(BadRow),
+    ) -> Result<u64, StoreError>;
+    /// Change-log entries after `cursor`, oldest first, at most `limit`.
+    fn changes_since(&self, cursor: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
+    /// Metadata of these articles (absent ids are skipped; invalid rows reported).
+    fn meta(&self, ids: &[&str]) -> Result<(Vec<MetaRow>, Vec<BadRow>), StoreError>;
+    /// Full articles (absent or invalid ids are skipped).
+    fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, StoreError>;
+    /// Sitemap rows of these articles.
+    fn links(&self, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError>;
+    /// The newest change-log position (0 for an empty log).
+    fn latest_seq(&self) -> Result<u64, StoreError>;
+    /// Number of stored articles.
+    fn count(&self) -> Result<u64, StoreError>;
+}
+
+/// Opens the store named by a `[store] url`.
+pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    match url.strip_prefix("sqlite:") {
+        Some(path) => Ok(Box::new(SqliteStore::open(path)?)),
+        None => Err(StoreError::UnsupportedUrl(url.to_owned())),
+    }
+}

@@ -1,0 +1,331 @@
+//! SQLite backend: one writer connection and a few reader connections in WAL mode.
+
+use super::rows::{self, ArticleColumns, LinkColumns, MetaColumns};
+use super::{BadRow, Change, LinkRow, MetaRow, Store, StoreError, UpsertCounts};
+use crate::model::{Article, store_time};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use std::sync::{Mutex, MutexGuard};
+
+/// Numbered migrations; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("sql/sqlite_0001_articles.sql")];
+
+const READERS: usize = 4;
+
+/// An SQLite article store.
+pub struct SqliteStore {
+    location: String,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+}
+
+fn sql(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Sqlite { operation, source }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed, with its folder) and migrates the database at `path`.
+    pub fn open(path: &str) -> Result<SqliteStore, StoreError> {
+        let location = format!("sqlite:{path}");
+        let open_err = |source| StoreError::Open {
+            location: location.clone(),
+            source,
+        };
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| open_err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+        }
+        let mut writer = Connection::open(path).map_err(open_err)?;
+        configure(&writer).map_err(open_err)?;
+        migrate(&mut writer, &location)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&c)?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<Result<Vec<_>, rusqlite::Error>>()
+            .map_err(open_err)?;
+        Ok(SqliteStore {
+            location,
+            writer: Mutex::new(writer),
+            readers,
+        })
+    }
+
+    /// Where this store lives, as its URL.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        for r in &self.readers {
+            if let Ok(guard) = r.try_lock() {
+                return guard;
+            }
+        }
+        self.readers[0]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn configure(c: &Connection) -> rusqlite::Result<()> {
+    c.busy_timeout(std::time::Duration::from_secs(10))?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+fn migrate(c: &mut Connection, location: &str) -> Result<(), StoreError> {
+    let done: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|source| StoreError::Migration {
+            location: location.into(),
+            version: 0,
+            source,
+        })?;
+    for (i, script) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+        let version = i + 1;
+        let fail = |source| StoreError::Migration {
+            location: location.into(),
+            version,
+            source,
+        };
+        let tx = c.transaction().map_err(fail)?;
+        tx.execute_batch(script).map_err(fail)?;
+        tx.pragma_update(None, "user_version", version as i64)
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    Ok(())
+}
+
+const ARTICLE_COLUMNS: &str = "id, url, title, summary, content_html, authors, section, tags, \
+    published_at, updated_at, language, image, status";
+const META_COLUMNS: &str = "id, published_at, updated_at, status, section, authors, tags";
+const LINK_COLUMNS: &str = "id, url, title, language, published_at, updated_at, image";
+/// Selects rows whose id is in the JSON array bound as ?1 (one statement for any count).
+const BY_IDS: &str = "WHERE id IN (SELECT value FROM json_each(?1))";
+
+fn meta_columns(r: &Row) -> rusqlite::Result<MetaColumns> {
+    Ok(MetaColumns {
+        id: r.get(0)?,
+        published_at: r.get(1)?,
+        updated_at: r.get(2)?,
+        status: r.get(3)?,
+        section: r.get(4)?,
+        authors: r.get(5)?,
+        tags: r.get(6)?,
+    })
+}
+
+fn article_columns(r: &Row) -> rusqlite::Result<ArticleColumns> {
+    Ok(ArticleColumns {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        title: r.get(2)?,
+        summary: r.get(3)?,
+        content_html: r.get(4)?,
+        authors: r.get(5)?,
+        section: r.get(6)?,
+        tags: r.get(7)?,
+        published_at: r.get(8)?,
+        updated_at: r.get(9)?,
+        language: r.get(10)?,
+        image: r.get(11)?,
+        status: r.get(12)?,
+    })
+}
+
+fn link_columns(r: &Row) -> rusqlite::Result<LinkColumns> {
+    Ok(LinkColumns {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        title: r.get(2)?,
+        language: r.get(3)?,
+        published_at: r.get(4)?,
+        updated_at: r.get(5)?,
+        image: r.get(6)?,
+    })
+}
+
+fn ids_json(ids: &[&str]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+fn upsert_one(tx: &rusqlite::Transaction, a: &Article) -> rusqlite::Result<UpsertCounts> {
+    let digest = a.digest();
+    let existing: Option<Option<String>> = tx
+        .prepare_cached("SELECT digest FROM articles WHERE id = ?1")?
+        .query_row([&a.id], |r| r.get(0))
+        .optional()?;
+    let mut counts = UpsertCounts::default();
+    match existing {
+        Some(Some(d)) if d == digest => {
+            counts.unchanged = 1;
+            return Ok(counts);
+        }
+        Some(_) => counts.updated = 1,
+        None => counts.inserted = 1,
+    }
+    tx.prepare_cached(&format!(
+        "INSERT INTO articles ({ARTICLE_COLUMNS}, digest) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) \
+         ON CONFLICT (id) DO UPDATE SET url=excluded.url, title=excluded.title, summary=excluded.summary, \
+         content_html=excluded.content_html, authors=excluded.authors, section=excluded.section, \
+         tags=excluded.tags, published_at=excluded.published_at, updated_at=excluded.updated_at, \
+         language=excluded.language, image=excluded.image, status=excluded.status, digest=excluded.digest"
+    ))?
+    .execute(params![
+        a.id, a.url, a.title, a.summary, a.content_html, json(&a.authors), a.section, json(&a.tags),
+        store_time(a.published_at), store_time(a.updated_at), a.language,
+        a.image.as_ref().map(json), a.status.as_str(), digest
+    ])?;
+    Ok(counts)
+}
+
+/// JSON text of a column value (lists and the image); plain data cannot fail to serialise.
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+impl Store for SqliteStore {
+    fn upsert(&self, articles: &[Article]) -> Result<UpsertCounts, StoreError> {
+        let mut conn = self.writer();
+        let tx = conn.transaction().map_err(sql("upsert"))?;
+        let mut total = UpsertCounts::default();
+        for a in articles {
+            total += upsert_one(&tx, a).map_err(sql("upsert"))?;
+        }
+        tx.commit().map_err(sql("upsert"))?;
+        Ok(total)
+    }
+
+    fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        let n = self
+            .writer()
+            .execute("DELETE FROM articles WHERE id = ?1", [id])
+            .map_err(sql("delete"))?;
+        Ok(n > 0)
+    }
+
+    fn scan_meta(
+        &self,
+        visit: &mut dyn FnMut(MetaRow),
+        bad: &mut dyn FnMut(BadRow),
+    ) -> Result<u64, StoreError> {
+        let mut conn = self.reader();
+        let tx = conn.transaction().map_err(sql("scan"))?;
+        let cursor = tx
+            .query_row("SELECT coalesce(max(seq), 0) FROM change_log", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(sql("scan"))?;
+        let mut stmt = tx
+            .prepare(&format!("SELECT {META_COLUMNS} FROM articles"))
+            .map_err(sql("scan"))?;
+        let mut rows = stmt.query([]).map_err(sql("scan"))?;
+        while let Some(row) = rows.next().map_err(sql("scan"))? {
+            match rows::meta(meta_columns(row).map_err(sql("scan"))?) {
+                Ok(m) => visit(m),
+                Err(b) => bad(b),
+            }
+        }
+        Ok(cursor as u64)
+    }
+
+    fn changes_since(&self, cursor: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT seq, article_id FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(sql("changes"))?;
+        let rows = stmt
+            .query_map(params![cursor as i64, limit as i64], |r| {
+                Ok(Change {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    article_id: r.get(1)?,
+                })
+            })
+            .map_err(sql("changes"))?;
+        rows.collect::<Result<_, _>>().map_err(sql("changes"))
+    }
+
+    fn meta(&self, ids: &[&str]) -> Result<(Vec<MetaRow>, Vec<BadRow>), StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {META_COLUMNS} FROM articles {BY_IDS}"))
+            .map_err(sql("read meta"))?;
+        let cols = stmt
+            .query_map([ids_json(ids)], meta_columns)
+            .map_err(sql("read meta"))?;
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        for c in cols {
+            match rows::meta(c.map_err(sql("read meta"))?) {
+                Ok(m) => good.push(m),
+                Err(b) => bad.push(b),
+            }
+        }
+        Ok((good, bad))
+    }
+
+    fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM articles {BY_IDS}"))
+            .map_err(sql("read articles"))?;
+        let cols = stmt
+            .query_map([ids_json(ids)], article_columns)
+            .map_err(sql("read articles"))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for c in cols {
+            if let Ok(a) = rows::article(c.map_err(sql("read articles"))?) {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    fn links(&self, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {LINK_COLUMNS} FROM articles {BY_IDS}"))
+            .map_err(sql("read links"))?;
+        let cols = stmt
+            .query_map([ids_json(ids)], link_columns)
+            .map_err(sql("read links"))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for c in cols {
+            out.extend(rows::link(c.map_err(sql("read links"))?));
+        }
+        Ok(out)
+    }
+
+    fn latest_seq(&self) -> Result<u64, StoreError> {
+        self.reader()
+            .query_row("SELECT coalesce(max(seq), 0) FROM change_log", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|s| s as u64)
+            .map_err(sql("latest seq"))
+    }
+
+    fn count(&self) -> Result<u64, StoreError> {
+        self.reader()
+            .query_row("SELECT count(*) FROM articles", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(sql("count"))
+    }
+}
