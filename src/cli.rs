@@ -5,10 +5,12 @@ use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 use syndic::config::Config;
 use syndic::import::{self, Options, Summary};
 use syndic::publish::Publisher;
+use syndic::watch::SystemClock;
 use syndic::{build, store};
 
 pub fn init_tracing() {
@@ -94,6 +96,24 @@ pub fn build(config: &Config, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
-pub fn serve(_config: Config) -> Result<()> {
-    anyhow::bail!("serve: not yet wired")
+pub fn serve(config: Config) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listen = config.server.listen.clone();
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .with_context(|| {
+                format!("cannot listen on {listen} ([server] listen): is another process using it?")
+            })?;
+        syndic::serve::serve(
+            config,
+            listener,
+            Arc::new(SystemClock),
+            syndic::serve::shutdown_signal(),
+        )
+        .await?;
+        Ok(())
+    })
 }

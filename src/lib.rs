@@ -21,14 +21,19 @@
 //! * [`pipeline`]: glue: index + store + render + publish for a set of units.
 //! * [`import`]: JSON Lines into the store, streaming.
 //! * [`http`]: the server; reads published artifacts, plus the ingest API.
-//! * [`watch`]: the loop that keeps everything current.
+//! * [`watch`]: the loop that keeps everything current; [`metrics`] it keeps.
+//! * [`serve`]: wiring of all the above for `syndic serve`.
 
 pub mod build;
 pub mod config;
+pub mod http;
 pub mod import;
 pub mod index;
+pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod publish;
 pub mod render;
+pub mod serve;
 pub mod store;
+pub mod watch;

@@ -1,0 +1,99 @@
+//! Serving a published document: content type, validators, encodings, 304s.
+
+use super::negotiate::{choose_encoding, not_modified};
+use super::{AppState, Body, plain};
+use crate::publish::Artifact;
+use crate::render::{DocKind, paths};
+use headers::{HeaderMapExt, LastModified};
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use std::time::SystemTime;
+
+/// The `Content-Type` of a document kind.
+pub fn content_type(kind: DocKind) -> &'static str {
+    match kind {
+        DocKind::Rss => "application/rss+xml; charset=utf-8",
+        DocKind::Atom => "application/atom+xml; charset=utf-8",
+        DocKind::JsonFeed => "application/feed+json; charset=utf-8",
+        DocKind::Sitemap => "application/xml; charset=utf-8",
+        DocKind::Opml => "text/x-opml; charset=utf-8",
+        DocKind::Text => "text/plain; charset=utf-8",
+        DocKind::Html => "text/html; charset=utf-8",
+    }
+}
+
+/// The metrics label of a document kind.
+pub fn kind_label(kind: DocKind) -> &'static str {
+    match kind {
+        DocKind::Rss => "rss",
+        DocKind::Atom => "atom",
+        DocKind::JsonFeed => "jsonfeed",
+        DocKind::Sitemap => "sitemap",
+        DocKind::Opml => "opml",
+        DocKind::Text => "robots",
+        DocKind::Html => "html",
+    }
+}
+
+/// Answers GET or HEAD for `path`.
+pub fn serve<B>(state: &AppState, req: &Request<B>, path: &str) -> (&'static str, Response<Body>) {
+    let key = match path.strip_prefix('/') {
+        Some("") => paths::HTML_INDEX,
+        Some(rest) => rest,
+        None => "",
+    };
+    let snapshot = state.publisher.snapshot();
+    let Some(artifact) = snapshot.get(key) else {
+        return (
+            "other",
+            plain(
+                StatusCode::NOT_FOUND,
+                "no such document; the directory of feeds is at /\n",
+            ),
+        );
+    };
+    let response = respond(state, req, artifact);
+    (kind_label(artifact.kind), response)
+}
+
+fn respond<B>(state: &AppState, req: &Request<B>, artifact: &Artifact) -> Response<Body> {
+    let encoding = choose_encoding(req.headers());
+    let mut response = Response::new(Body::default());
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(artifact.kind)),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if let Ok(v) = HeaderValue::from_str(&artifact.etag(encoding)) {
+        h.insert(header::ETAG, v);
+    }
+    if let Some(lm) = artifact.last_modified {
+        h.typed_insert(LastModified::from(SystemTime::from(lm)));
+    }
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("public, max-age={}", state.config.server.max_age))
+    {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    let self_url = paths::url(&state.config.site, &artifact.path);
+    if let Ok(v) = HeaderValue::from_str(&format!("<{self_url}>; rel=\"self\"")) {
+        h.insert(header::LINK, v);
+    }
+    if not_modified(req.headers(), artifact, encoding) {
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        return response;
+    }
+    let bytes = artifact.bytes(encoding);
+    let h = response.headers_mut();
+    if let Some(token) = encoding.token() {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+    }
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    if req.method() == Method::HEAD {
+        return response;
+    }
+    state.metrics.bytes_sent.inc_by(bytes.len() as u64);
+    *response.body_mut() = Body::from(bytes);
+    response
+}

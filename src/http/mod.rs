@@ -1,0 +1,193 @@
+//! The HTTP server: published documents, health, metrics and the ingest API.
+//!
+//! Owns: connections (hyper, with a header-read timeout, a header size limit, a
+//! request timeout and graceful shutdown) and routing. Documents are read from
+//! the published generation only; URLs never reach the file system.
+//! Must not: render, or write the store except through the ingest API.
+
+mod api;
+mod documents;
+mod negotiate;
+
+use crate::config::Config;
+use crate::metrics::{Metrics, RequestLabels};
+use crate::publish::Publisher;
+use crate::store::Store;
+use crate::watch::Nudge;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode, header};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Response body type.
+pub type Body = Full<Bytes>;
+
+/// Time a client has to send its request headers.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time a request may take, body included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest request head accepted (larger gets 431).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Time given to open connections to finish on shutdown.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What request handlers share.
+pub struct AppState {
+    /// Settings.
+    pub config: Arc<Config>,
+    /// The served generation.
+    pub publisher: Arc<Publisher>,
+    /// The store the ingest API writes.
+    pub store: Arc<dyn Store>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Wakes the watch loop after an ingest write.
+    pub nudge: std::sync::Mutex<Sender<Nudge>>,
+    /// How far the served documents have caught up with the change log.
+    pub applied: tokio::sync::watch::Receiver<u64>,
+}
+
+/// Serves until `shutdown` completes, then lets open requests finish (bounded).
+pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEADER_BYTES.max(8192))
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(MAX_HEADER_BYTES as u32);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
+}
+
+async fn handle(
+    state: Arc<AppState>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, std::convert::Infallible> {
+    let (kind, response) = match tokio::time::timeout(REQUEST_TIMEOUT, route(&state, req)).await {
+        Ok(answer) => answer,
+        Err(_) => (
+            "other",
+            plain(StatusCode::REQUEST_TIMEOUT, "request took too long\n"),
+        ),
+    };
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            kind: kind.into(),
+            status,
+        })
+        .inc();
+    if status == 304 {
+        state.metrics.not_modified.inc();
+    }
+    Ok(response)
+}
+
+async fn route(state: &Arc<AppState>, req: Request<Incoming>) -> (&'static str, Response<Body>) {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/api/") {
+        return ("api", api::handle(state, req).await);
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n");
+        r.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
+        return ("other", r);
+    }
+    match path.as_str() {
+        "/healthz" => ("health", health(state)),
+        "/metrics" => ("metrics", metrics(state)),
+        _ => documents::serve(state, &req, &path),
+    }
+}
+
+fn health(state: &AppState) -> Response<Body> {
+    let up = state.metrics.store_up.get() == 1;
+    let body = serde_json::json!({
+        "status": if up { "ok" } else { "degraded" },
+        "store": if up { "up" } else { "unreachable" },
+        "documents": state.publisher.snapshot().len(),
+        "applied_seq": *state.applied.borrow(),
+    });
+    // Degraded still serves documents: 200, so load balancers keep the replica.
+    json(StatusCode::OK, &body)
+}
+
+fn metrics(state: &AppState) -> Response<Body> {
+    let mut r = Response::new(Body::from(state.metrics.encode()));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        ),
+    );
+    r
+}
+
+/// A plain-text response.
+pub fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut r = Response::new(Body::from(text));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// A JSON response.
+pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+    let mut body = serde_json::to_vec_pretty(value).unwrap_or_default();
+    body.push(b'\n');
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    r
+}

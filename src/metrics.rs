@@ -1,0 +1,119 @@
+//! Prometheus metrics of the service (OpenMetrics text at `/metrics`).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Labels of a served request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// Document kind (`rss`, `atom`, `jsonfeed`, `sitemap`, …), `api`, or `other`.
+    pub kind: String,
+    /// HTTP status code.
+    pub status: u16,
+}
+
+/// Every metric, registered once.
+pub struct Metrics {
+    registry: Registry,
+    /// Requests by kind and status.
+    pub requests: Family<RequestLabels, Counter>,
+    /// `304 Not Modified` answers.
+    pub not_modified: Counter,
+    /// Body bytes sent.
+    pub bytes_sent: Counter,
+    /// Regeneration passes.
+    pub regenerations: Counter,
+    /// Duration of regeneration passes, seconds.
+    pub regeneration_seconds: Histogram,
+    /// Units that failed to render (their last good version stayed).
+    pub render_failures: Counter,
+    /// Documents being served.
+    pub documents: Gauge,
+    /// Articles in the index.
+    pub articles: Gauge,
+    /// Change-log entries committed but not yet applied.
+    pub store_lag_changes: Gauge,
+    /// 1 when the last store poll succeeded, 0 when the store is unreachable.
+    pub store_up: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("syndic");
+        let m = Metrics {
+            requests: Family::default(),
+            not_modified: Counter::default(),
+            bytes_sent: Counter::default(),
+            regenerations: Counter::default(),
+            regeneration_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 16)),
+            render_failures: Counter::default(),
+            documents: Gauge::default(),
+            articles: Gauge::default(),
+            store_lag_changes: Gauge::default(),
+            store_up: Gauge::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "http_requests",
+            "HTTP requests by document kind and status",
+            m.requests.clone(),
+        );
+        registry.register(
+            "http_not_modified",
+            "304 answers to conditional requests",
+            m.not_modified.clone(),
+        );
+        registry.register(
+            "http_response_body_bytes",
+            "Body bytes sent",
+            m.bytes_sent.clone(),
+        );
+        registry.register(
+            "regenerations",
+            "Regeneration passes",
+            m.regenerations.clone(),
+        );
+        registry.register(
+            "regeneration_duration_seconds",
+            "Duration of regeneration passes",
+            m.regeneration_seconds.clone(),
+        );
+        registry.register(
+            "render_failures",
+            "Units that failed to render",
+            m.render_failures.clone(),
+        );
+        registry.register("documents", "Documents served", m.documents.clone());
+        registry.register("articles", "Articles in the index", m.articles.clone());
+        registry.register(
+            "store_lag_changes",
+            "Committed changes not yet applied",
+            m.store_lag_changes.clone(),
+        );
+        registry.register(
+            "store_up",
+            "Whether the store answered the last poll",
+            m.store_up.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// The OpenMetrics text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

@@ -1,0 +1,206 @@
+//! The watch loop: keeps every document current.
+//!
+//! Owns: the index and the change-log cursor of a running service; waking on a
+//! nudge (ingest API), on a short poll of the store (writes by other programs),
+//! or at the index's next deadline (embargo lifts, news window slides); applying
+//! what changed and committing one generation per pass. Bursts coalesce: all
+//! that is pending when a pass starts is applied in that one pass.
+//! Must not: serve HTTP or render by itself (the pipeline does).
+
+use crate::config::Config;
+use crate::index::{Dirty, Index};
+use crate::metrics::Metrics;
+use crate::pipeline;
+use crate::publish::{Published, Publisher};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How often the store is asked whether anything changed.
+pub const POLL: Duration = Duration::from_millis(200);
+/// Change-log entries read per query.
+const CHANGE_PAGE: usize = 10_000;
+
+/// Where time comes from: the system, or a test's hand.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that moves only when told to (tests).
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    /// A clock showing `t`.
+    pub fn new(t: DateTime<Utc>) -> ManualClock {
+        ManualClock(Mutex::new(t))
+    }
+
+    /// Sets the time.
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = t;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A message to the watch loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nudge {
+    /// Something was written: look now rather than at the next poll.
+    Changed,
+    /// Finish the current pass and stop.
+    Stop,
+}
+
+/// What the loop works with.
+pub struct Watcher {
+    /// Settings.
+    pub config: Arc<Config>,
+    /// The store followed.
+    pub store: Arc<dyn Store>,
+    /// The index, as of `cursor`.
+    pub index: Index,
+    /// Last change-log entry applied.
+    pub cursor: u64,
+    /// Where generations are committed.
+    pub publisher: Arc<Publisher>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Metrics to keep.
+    pub metrics: Arc<Metrics>,
+    /// Receives what each commit changed, to mirror it on disk.
+    pub disk: Option<Sender<Published>>,
+    /// Tells waiters how far the served documents have caught up.
+    pub applied: tokio::sync::watch::Sender<u64>,
+}
+
+impl Watcher {
+    /// Runs until [`Nudge::Stop`] or until every sender is gone.
+    pub fn run(mut self, nudges: Receiver<Nudge>) {
+        loop {
+            match nudges.recv_timeout(self.sleep_time()) {
+                Ok(Nudge::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                Ok(Nudge::Changed) | Err(RecvTimeoutError::Timeout) => {}
+            }
+            if nudges.try_iter().any(|n| n == Nudge::Stop) {
+                return;
+            }
+            self.pass();
+        }
+    }
+
+    fn sleep_time(&self) -> Duration {
+        let until_deadline = self
+            .index
+            .next_deadline()
+            .map(|d| (d - self.clock.now()).to_std().unwrap_or_default());
+        until_deadline.map_or(POLL, |d| d.min(POLL))
+    }
+
+    /// One pass: apply pending changes and time, render what they dirtied, commit.
+    pub fn pass(&mut self) {
+        let started = Instant::now();
+        let mut dirty = match self.apply_changes() {
+            Ok(dirty) => {
+                self.metrics.store_up.set(1);
+                dirty
+            }
+            Err(e) => {
+                self.metrics.store_up.set(0);
+                tracing::warn!(error = %e, "store unreachable; serving the last good documents");
+                Dirty::new()
+            }
+        };
+        dirty.extend(self.index.advance(self.clock.now()));
+        if !dirty.is_empty() {
+            let outcome = pipeline::run(
+                &self.config,
+                &*self.store,
+                &self.index,
+                &self.publisher,
+                &dirty,
+            );
+            for failure in &outcome.failures {
+                tracing::error!(%failure, "document not regenerated; its last good version stays");
+            }
+            self.metrics
+                .render_failures
+                .inc_by(outcome.failures.len() as u64);
+            self.metrics.regenerations.inc();
+            self.metrics
+                .regeneration_seconds
+                .observe(started.elapsed().as_secs_f64());
+            self.metrics
+                .documents
+                .set(self.publisher.snapshot().len() as i64);
+            self.metrics.articles.set(self.index.article_count() as i64);
+            tracing::debug!(units = dirty.len(), changed = outcome.published.changed.len(),
+                elapsed = ?started.elapsed(), "regenerated");
+            if let Some(disk) = &self.disk {
+                let _ = disk.send(outcome.published);
+            }
+        }
+        self.applied.send_replace(self.cursor);
+    }
+
+    /// Reads the change log from the cursor on and applies each article's current state.
+    fn apply_changes(&mut self) -> Result<Dirty, StoreError> {
+        let mut dirty = Dirty::new();
+        loop {
+            let changes = self.store.changes_since(self.cursor, CHANGE_PAGE)?;
+            let Some(last) = changes.last().map(|c| c.seq) else {
+                break;
+            };
+            let ids: BTreeSet<&str> = changes.iter().map(|c| c.article_id.as_str()).collect();
+            let ids: Vec<&str> = ids.into_iter().collect();
+            let (rows, bad) = self.store.meta(&ids)?;
+            for b in &bad {
+                tracing::warn!(id = %b.id, errors = ?b.errors, "stored article is invalid; left out of every document");
+            }
+            let mut rows: std::collections::HashMap<String, _> =
+                rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+            for id in ids {
+                dirty.extend(self.index.apply(id, rows.remove(id)));
+            }
+            self.cursor = last;
+        }
+        let latest = self.store.latest_seq()?;
+        self.metrics
+            .store_lag_changes
+            .set(latest.saturating_sub(self.cursor) as i64);
+        Ok(dirty)
+    }
+}
+
+/// The disk mirror: applies each commit's changes under the output folder, in order.
+pub fn mirror_loop(dir: std::path::PathBuf, commits: Receiver<Published>) {
+    for published in commits {
+        for artifact in &published.changed {
+            if let Err(e) = crate::publish::write_atomically(&dir, &artifact.path, &artifact.body) {
+                tracing::error!(error = %e, "could not mirror a document on disk");
+            }
+        }
+        for path in &published.removed {
+            let _ = std::fs::remove_file(dir.join(&**path));
+        }
+    }
+}
