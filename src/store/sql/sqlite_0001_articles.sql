@@ -15,7 +15,7 @@ CREATE TABLE articles (
     image        TEXT,                     -- JSON object or NULL
     status       TEXT NOT NULL DEFAULT 'published' CHECK (status IN ('published', 'draft')),
     digest       TEXT                      -- set by syndic to skip identical re-imports
-) WITHOUT ROWID;
+);
 
 -- The change log: every write to articles, by anyone, appends a row. Readers keep
 -- a cursor (the last seq they applied) and ask for what came after it.
