@@ -80,7 +80,7 @@ pub struct Site {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Store {
-    /// `sqlite:PATH` (relative to the working directory).
+    /// `sqlite:PATH` (relative to the working directory) or `postgres://…`.
     pub url: String,
 }
 
@@ -238,8 +238,16 @@ impl Config {
                 "an address such as \"127.0.0.1:8080\"",
             ));
         }
-        if !self.store.url.starts_with("sqlite:") {
-            return Err(invalid("store.url", &self.store.url, "\"sqlite:PATH\""));
+        let url = &self.store.url;
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|p| url.starts_with(p))
+        {
+            return Err(invalid(
+                "store.url",
+                url,
+                "\"sqlite:PATH\" or \"postgres://USER@HOST:PORT/DB\"",
+            ));
         }
         Ok(())
     }

@@ -69,6 +69,10 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         .map_err(|e| ServeError::Task(e.to_string()))?;
     let (applied_tx, applied_rx) = tokio::sync::watch::channel(cursor);
     let (nudge_tx, nudges) = std::sync::mpsc::channel();
+    let listener_nudge = nudge_tx.clone();
+    store.listen(Box::new(move || {
+        listener_nudge.send(Nudge::Changed).is_ok()
+    }));
     let state = Arc::new(AppState {
         config: config.clone(),
         publisher: publisher.clone(),

@@ -5,6 +5,7 @@
 //! (`changes_since(cursor)`), which triggers maintain so that writes by any
 //! program are seen. Must not: decide visibility, render, or read the clock.
 
+mod postgres;
 mod rows;
 mod sqlite;
 
@@ -12,32 +13,41 @@ use crate::model::{Article, FieldError};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// A store failure, naming the store and the operation.
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// The store URL names no supported backend.
-    #[error("store url {0:?}: unsupported; use \"sqlite:PATH\"")]
+    #[error(
+        "store url {0:?}: unsupported; use \"sqlite:PATH\" or \"postgres://USER@HOST:PORT/DB\""
+    )]
     UnsupportedUrl(String),
     /// The database could not be opened or created.
     #[error("{location}: cannot open the store ({source}); check the path and its permissions")]
     Open {
         location: String,
-        source: rusqlite::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A migration failed.
     #[error("{location}: migration {version} failed: {source}")]
     Migration {
         location: String,
         version: usize,
-        source: rusqlite::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Any other database error during `operation`.
     #[error("store {operation}: {source}")]
     Sqlite {
         operation: &'static str,
         source: rusqlite::Error,
+    },
+    /// Any other PostgreSQL error during `operation`.
+    #[error("store {operation}: {source}")]
+    Postgres {
+        operation: &'static str,
+        source: ::postgres::Error,
     },
     /// The store is unreachable right now (a later attempt may succeed).
     #[error("store unavailable: {0}")]
@@ -144,12 +154,20 @@ pub trait Store: Send + Sync {
     fn latest_seq(&self) -> Result<u64, StoreError>;
     /// Number of stored articles.
     fn count(&self) -> Result<u64, StoreError>;
+    /// Calls `on_change` whenever another writer commits, until it returns false.
+    /// Backends without notifications do nothing: the watch loop polls them.
+    fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {
+        let _ = on_change;
+    }
 }
 
 /// Opens the store named by a `[store] url`.
 pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
-    match url.strip_prefix("sqlite:") {
-        Some(path) => Ok(Box::new(SqliteStore::open(path)?)),
-        None => Err(StoreError::UnsupportedUrl(url.to_owned())),
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        Ok(Box::new(SqliteStore::open(path)?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(PostgresStore::open(url)?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
     }
 }

@@ -26,16 +26,18 @@ impl SqliteStore {
     /// Opens (creating if needed, with its folder) and migrates the database at `path`.
     pub fn open(path: &str) -> Result<SqliteStore, StoreError> {
         let location = format!("sqlite:{path}");
-        let open_err = |source| StoreError::Open {
+        let open_err = |source: rusqlite::Error| StoreError::Open {
             location: location.clone(),
-            source,
+            source: Box::new(source),
         };
         if let Some(dir) = std::path::Path::new(path)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| open_err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                location: location.clone(),
+                source: Box::new(e),
+            })?;
         }
         let mut writer = Connection::open(path).map_err(open_err)?;
         configure(&writer).map_err(open_err)?;
@@ -94,14 +96,14 @@ fn migrate(c: &mut Connection, location: &str) -> Result<(), StoreError> {
         .map_err(|source| StoreError::Migration {
             location: location.into(),
             version: 0,
-            source,
+            source: Box::new(source),
         })?;
     for (i, script) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
         let version = i + 1;
-        let fail = |source| StoreError::Migration {
+        let fail = |source: rusqlite::Error| StoreError::Migration {
             location: location.into(),
             version,
-            source,
+            source: Box::new(source),
         };
         let tx = c.transaction().map_err(fail)?;
         tx.execute_batch(script).map_err(fail)?;

@@ -1,0 +1,408 @@
+//! PostgreSQL backend: a few pooled connections for queries (reconnected on
+//! demand) and one dedicated connection that LISTENs for change notifications.
+
+use super::rows::{self, ArticleColumns, LinkColumns, MetaColumns};
+use super::{BadRow, Change, LinkRow, MetaRow, Store, StoreError, UpsertCounts};
+use crate::model::{Article, store_time};
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Client, NoTls, Row};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Numbered migrations; `syndic_schema` records how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("sql/postgres_0001_articles.sql")];
+const POOL: usize = 4;
+/// Advisory lock held while migrating, so replicas starting together migrate once.
+const MIGRATION_LOCK: i64 = 7_261_151;
+/// The NOTIFY channel the change-log trigger signals.
+pub const CHANNEL: &str = "syndic_changes";
+
+/// A PostgreSQL article store.
+pub struct PostgresStore {
+    url: String,
+    config: postgres::Config,
+    pool: Vec<Mutex<Option<Client>>>,
+}
+
+fn utc_text(column: &str) -> String {
+    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://…`) and migrates the schema.
+    pub fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        let mut config: postgres::Config =
+            url.parse().map_err(|e: postgres::Error| StoreError::Open {
+                location: redact(url),
+                source: Box::new(e),
+            })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(3));
+        }
+        let store = PostgresStore {
+            url: redact(url),
+            config,
+            pool: (0..POOL).map(|_| Mutex::new(None)).collect(),
+        };
+        let mut client = store.connect().map_err(|e| StoreError::Open {
+            location: store.url.clone(),
+            source: Box::new(e),
+        })?;
+        migrate(&mut client, &store.url)?;
+        *store.slot() = Some(client);
+        Ok(store)
+    }
+
+    fn connect(&self) -> Result<Client, postgres::Error> {
+        self.config.connect(NoTls)
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Client>> {
+        for s in &self.pool {
+            if let Ok(guard) = s.try_lock() {
+                return guard;
+            }
+        }
+        self.pool[0].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on a pooled connection, connecting first if needed. A lost
+    /// connection is dropped and reported as [`StoreError::Unavailable`].
+    fn with<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let mut slot = self.slot();
+        if slot.as_ref().is_none_or(Client::is_closed) {
+            *slot = Some(
+                self.connect()
+                    .map_err(|e| StoreError::Unavailable(format!("{}: {e}", self.url)))?,
+            );
+        }
+        let Some(client) = slot.as_mut() else {
+            unreachable!("connected above")
+        };
+        match f(client) {
+            Ok(v) => Ok(v),
+            Err(e) if client.is_closed() || e.as_db_error().is_none() => {
+                *slot = None;
+                Err(StoreError::Unavailable(format!(
+                    "{}: {operation}: {e}",
+                    self.url
+                )))
+            }
+            Err(e) => Err(StoreError::Postgres {
+                operation,
+                source: e,
+            }),
+        }
+    }
+
+    /// Starts the LISTEN thread: `on_change` runs on every notification and after
+    /// every (re)connection (notifications sent while away are lost, so the caller
+    /// re-reads the log). It stops when `on_change` returns false.
+    pub fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {
+        let config = self.config.clone();
+        let url = self.url.clone();
+        let spawned = std::thread::Builder::new().name("syndic-listen".into()).spawn(move || {
+            let mut backoff = Duration::from_millis(100);
+            loop {
+                match listen_once(&config, &*on_change) {
+                    Ok(()) => return,
+                    Err(e) => tracing::warn!(store = %url, error = %e, retry_in = ?backoff, "LISTEN connection lost"),
+                }
+                std::thread::sleep(backoff);
+                if !on_change() {
+                    return;
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start the LISTEN thread; relying on polling");
+        }
+    }
+}
+
+/// One LISTEN session; `Ok` when asked to stop, `Err` when the connection is lost.
+fn listen_once(
+    config: &postgres::Config,
+    on_change: &dyn Fn() -> bool,
+) -> Result<(), postgres::Error> {
+    let mut client = config.connect(NoTls)?;
+    client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    if !on_change() {
+        return Ok(());
+    }
+    loop {
+        let arrived = {
+            let mut notifications = client.notifications();
+            let mut it = notifications.timeout_iter(Duration::from_secs(1));
+            let mut arrived = false;
+            while it.next()?.is_some() {
+                arrived = true;
+                if !on_change() {
+                    return Ok(());
+                }
+            }
+            arrived
+        };
+        if !arrived {
+            // A quiet second: check that the connection is alive.
+            client.simple_query("SELECT 1")?;
+        }
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
+    let fail = |version: usize| {
+        move |e: postgres::Error| StoreError::Migration {
+            location: location.into(),
+            version,
+            source: Box::new(e),
+        }
+    };
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(fail(0))?;
+    let result = (|| {
+        client
+            .batch_execute("CREATE TABLE IF NOT EXISTS syndic_schema (version INTEGER NOT NULL)")
+            .map_err(fail(0))?;
+        let done: i64 = client
+            .query_one("SELECT count(*) FROM syndic_schema", &[])
+            .map_err(fail(0))?
+            .get(0);
+        for (i, script) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+            let version = i + 1;
+            let mut tx = client.transaction().map_err(fail(version))?;
+            tx.batch_execute(script).map_err(fail(version))?;
+            tx.execute(
+                "INSERT INTO syndic_schema (version) VALUES ($1)",
+                &[&(version as i32)],
+            )
+            .map_err(fail(version))?;
+            tx.commit().map_err(fail(version))?;
+        }
+        Ok(())
+    })();
+    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    result
+}
+
+fn meta_sql() -> String {
+    format!(
+        "SELECT id, {}, {}, status, section, authors, tags FROM articles",
+        utc_text("published_at"),
+        utc_text("updated_at")
+    )
+}
+
+fn meta_columns(r: &Row) -> MetaColumns {
+    MetaColumns {
+        id: r.get(0),
+        published_at: r.get(1),
+        updated_at: r.get(2),
+        status: r.get(3),
+        section: r.get(4),
+        authors: r.get(5),
+        tags: r.get(6),
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+fn upsert_one(
+    tx: &mut postgres::Transaction,
+    a: &Article,
+) -> Result<UpsertCounts, postgres::Error> {
+    let digest = a.digest();
+    let existing = tx.query_opt("SELECT digest FROM articles WHERE id = $1", &[&a.id])?;
+    let mut counts = UpsertCounts::default();
+    match existing.map(|r| r.get::<_, Option<String>>(0)) {
+        Some(Some(d)) if d == digest => {
+            counts.unchanged = 1;
+            return Ok(counts);
+        }
+        Some(_) => counts.updated = 1,
+        None => counts.inserted = 1,
+    }
+    tx.execute(
+        "INSERT INTO articles (id, url, title, summary, content_html, authors, section, tags, published_at, \
+         updated_at, language, image, status, digest) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::text::timestamptz,$10::text::timestamptz,$11,$12,$13,$14) \
+         ON CONFLICT (id) DO UPDATE SET url=excluded.url, title=excluded.title, summary=excluded.summary, \
+         content_html=excluded.content_html, authors=excluded.authors, section=excluded.section, \
+         tags=excluded.tags, published_at=excluded.published_at, updated_at=excluded.updated_at, \
+         language=excluded.language, image=excluded.image, status=excluded.status, digest=excluded.digest",
+        &[&a.id, &a.url, &a.title, &a.summary, &a.content_html, &json(&a.authors), &a.section, &json(&a.tags),
+          &store_time(a.published_at), &store_time(a.updated_at), &a.language, &a.image.as_ref().map(json),
+          &a.status.as_str(), &digest],
+    )?;
+    Ok(counts)
+}
+
+impl Store for PostgresStore {
+    fn upsert(&self, articles: &[Article]) -> Result<UpsertCounts, StoreError> {
+        self.with("upsert", |c| {
+            let mut tx = c.transaction()?;
+            let mut total = UpsertCounts::default();
+            for a in articles {
+                total += upsert_one(&mut tx, a)?;
+            }
+            tx.commit()?;
+            Ok(total)
+        })
+    }
+
+    fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        self.with("delete", |c| {
+            Ok(c.execute("DELETE FROM articles WHERE id = $1", &[&id])? > 0)
+        })
+    }
+
+    fn scan_meta(
+        &self,
+        visit: &mut dyn FnMut(MetaRow),
+        bad: &mut dyn FnMut(BadRow),
+    ) -> Result<u64, StoreError> {
+        self.with("scan", |c| {
+            let mut tx = c
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .start()?;
+            let cursor: i64 = tx
+                .query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?
+                .get(0);
+            let mut rows = tx.query_raw(meta_sql().as_str(), std::iter::empty::<&str>())?;
+            while let Some(row) = rows.next()? {
+                match rows::meta(meta_columns(&row)) {
+                    Ok(m) => visit(m),
+                    Err(b) => bad(b),
+                }
+            }
+            drop(rows);
+            tx.commit()?;
+            Ok(cursor as u64)
+        })
+    }
+
+    fn changes_since(&self, cursor: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        self.with("changes", |c| {
+            let rows = c.query(
+                "SELECT seq, article_id FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[&(cursor as i64), &(limit as i64)],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| Change {
+                    seq: r.get::<_, i64>(0) as u64,
+                    article_id: r.get(1),
+                })
+                .collect())
+        })
+    }
+
+    fn meta(&self, ids: &[&str]) -> Result<(Vec<MetaRow>, Vec<BadRow>), StoreError> {
+        let rows = self.with("read meta", |c| {
+            c.query(&format!("{} WHERE id = ANY($1)", meta_sql()), &[&ids])
+        })?;
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        for r in &rows {
+            match rows::meta(meta_columns(r)) {
+                Ok(m) => good.push(m),
+                Err(b) => bad.push(b),
+            }
+        }
+        Ok((good, bad))
+    }
+
+    fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, StoreError> {
+        let sql = format!(
+            "SELECT id, url, title, summary, content_html, authors, section, tags, {}, {}, language, image, status \
+             FROM articles WHERE id = ANY($1)",
+            utc_text("published_at"),
+            utc_text("updated_at")
+        );
+        let rows = self.with("read articles", |c| c.query(&sql, &[&ids]))?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                rows::article(ArticleColumns {
+                    id: r.get(0),
+                    url: r.get(1),
+                    title: r.get(2),
+                    summary: r.get(3),
+                    content_html: r.get(4),
+                    authors: r.get(5),
+                    section: r.get(6),
+                    tags: r.get(7),
+                    published_at: r.get(8),
+                    updated_at: r.get(9),
+                    language: r.get(10),
+                    image: r.get(11),
+                    status: r.get(12),
+                })
+                .ok()
+            })
+            .collect())
+    }
+
+    fn links(&self, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
+        let sql = format!(
+            "SELECT id, url, title, language, {}, {}, image FROM articles WHERE id = ANY($1)",
+            utc_text("published_at"),
+            utc_text("updated_at")
+        );
+        let rows = self.with("read links", |c| c.query(&sql, &[&ids]))?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                rows::link(LinkColumns {
+                    id: r.get(0),
+                    url: r.get(1),
+                    title: r.get(2),
+                    language: r.get(3),
+                    published_at: r.get(4),
+                    updated_at: r.get(5),
+                    image: r.get(6),
+                })
+            })
+            .collect())
+    }
+
+    fn latest_seq(&self) -> Result<u64, StoreError> {
+        self.with("latest seq", |c| {
+            Ok(
+                c.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?
+                    .get::<_, i64>(0) as u64,
+            )
+        })
+    }
+
+    fn count(&self) -> Result<u64, StoreError> {
+        self.with("count", |c| {
+            Ok(c.query_one("SELECT count(*) FROM articles", &[])?
+                .get::<_, i64>(0) as u64)
+        })
+    }
+
+    fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {
+        PostgresStore::listen(self, on_change)
+    }
+}
