@@ -4,13 +4,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 need_apt=()
 command -v xmllint >/dev/null || need_apt+=(libxml2-utils)   # sitemap schema validation
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (Debian packages) ..."
-  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# PostgreSQL: the store tests run against 127.0.0.1:5432 (user postgres, trust
+# auth, database test) unless SYNDIC_TEST_PG names another server.
+if [ -z "${SYNDIC_TEST_PG:-}" ]; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+      echo "installing PostgreSQL (Debian packages) ..."
+      $sudo_cmd apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql >/dev/null
+      hba=$(ls /etc/postgresql/*/main/pg_hba.conf | head -n1)
+      echo "host all all 127.0.0.1/32 trust" | $sudo_cmd tee -a "$hba" >/dev/null
+    fi
+    echo "starting PostgreSQL ..."
+    $sudo_cmd pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" postgres 2>/dev/null | grep -q 1 \
+    || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE test" postgres
 fi
 
 cargo test --all-targets "$@"

@@ -1,7 +1,7 @@
 //! Validation of one article record, field by field, collecting every error.
 
 use super::{Article, Image, Status, clean, slug::slugify};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -244,8 +244,9 @@ impl Validator<'_> {
             self.opt_string(field)?
         };
         match DateTime::parse_from_rfc3339(text.trim()) {
+            // Whole seconds: what the store keeps and the formats show.
             Ok(t) if (1..=9999).contains(&t.with_timezone(&Utc).year()) => {
-                Some(t.with_timezone(&Utc))
+                Some(t.with_timezone(&Utc).with_nanosecond(0).unwrap_or_default())
             }
             Ok(_) => {
                 self.fail(field, &format!("{text:?} is outside the years 1 to 9999"));

@@ -1,0 +1,257 @@
+//! One store test suite, run against both backends: SQLite (a temporary file) and
+//! PostgreSQL (the local server, 127.0.0.1:5432, user postgres, database test; each
+//! test works in a schema of its own). A missing PostgreSQL fails these tests: start
+//! it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`
+//! or point SYNDIC_TEST_PG at another server.
+
+use chrono::{TimeDelta, Utc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use syndic::model::{Article, from_json_str};
+use syndic::store::{PostgresStore, SqliteStore, Store};
+
+/// A store under test, with what must live as long as it.
+struct Backend {
+    store: Box<dyn Store>,
+    /// Runs raw SQL as another program would (a CMS writing the tables).
+    raw: Box<dyn Fn(&str)>,
+    _cleanup: Box<dyn std::any::Any>,
+}
+
+fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
+    let raw_path = path.clone();
+    let raw = move |sql: &str| {
+        rusqlite::Connection::open(&raw_path)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap()
+    };
+    Backend {
+        store: Box::new(store),
+        raw: Box::new(raw),
+        _cleanup: Box::new(dir),
+    }
+}
+
+fn pg_base() -> String {
+    std::env::var("SYNDIC_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+struct DropSchema(String);
+
+impl Drop for DropSchema {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&pg_base(), postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0));
+        }
+    }
+}
+
+fn postgres() -> Backend {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let schema = format!(
+        "syndic_test_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut admin = postgres::Client::connect(&pg_base(), postgres::NoTls).unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for the store tests and is not reachable at {} ({e}); start it with \
+                `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`", pg_base())
+    });
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .unwrap();
+    let url = format!("{}?options=-csearch_path%3D{schema}", pg_base());
+    let store = PostgresStore::open(&url).unwrap();
+    let raw_url = url.clone();
+    let raw = move |sql: &str| {
+        postgres::Client::connect(&raw_url, postgres::NoTls)
+            .unwrap()
+            .batch_execute(sql)
+            .unwrap()
+    };
+    Backend {
+        store: Box::new(store),
+        raw: Box::new(raw),
+        _cleanup: Box::new(DropSchema(schema)),
+    }
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() { super::$name(&super::sqlite()) }
+            #[test]
+            fn postgres() { super::$name(&super::postgres()) }
+        }
+    )*};
+}
+
+both_backends!(
+    upsert_counts_inserts_updates_and_unchanged,
+    delete_reports_whether_it_existed,
+    change_log_is_ordered_and_resumes_from_a_cursor,
+    articles_round_trip_with_tags_authors_and_image,
+    drafts_and_embargoed_keep_their_status_and_dates,
+    scan_returns_every_row_and_the_snapshot_cursor,
+    writes_by_another_program_enter_the_change_log,
+    invalid_rows_are_reported_not_fatal,
+);
+
+fn article(id: &str, title: &str) -> Article {
+    let now = Utc::now().to_rfc3339();
+    from_json_str(&format!(
+        r#"{{"id":"{id}","url":"https://www.actu.example.ma/{id}.html","title":"{title}","published_at":"{now}",
+            "section":"Maroc","tags":["États-Unis","Iran"],"authors":["S.A"]}}"#
+    ))
+    .unwrap()
+}
+
+fn upsert_counts_inserts_updates_and_unchanged(b: &Backend) {
+    let s = &*b.store;
+    let c = s
+        .upsert(&[article("a", "Un"), article("b", "Deux")])
+        .unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0));
+    let same = s.articles(&["a"]).unwrap().remove(0);
+    let c = s.upsert(&[same, article("b", "Deux, corrigé")]).unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (0, 1, 1));
+    assert_eq!(s.count().unwrap(), 2);
+    assert_eq!(s.articles(&["b"]).unwrap()[0].title, "Deux, corrigé");
+}
+
+fn delete_reports_whether_it_existed(b: &Backend) {
+    let s = &*b.store;
+    s.upsert(&[article("a", "Un")]).unwrap();
+    assert!(s.delete("a").unwrap());
+    assert!(!s.delete("a").unwrap());
+    assert!(s.articles(&["a"]).unwrap().is_empty());
+    assert_eq!(s.count().unwrap(), 0);
+}
+
+fn change_log_is_ordered_and_resumes_from_a_cursor(b: &Backend) {
+    let s = &*b.store;
+    s.upsert(&[article("a", "Un"), article("b", "Deux")])
+        .unwrap();
+    s.upsert(&[article("a", "Un, modifié")]).unwrap();
+    s.delete("b").unwrap();
+    let all = s.changes_since(0, 100).unwrap();
+    let ids: Vec<&str> = all.iter().map(|c| c.article_id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "a", "b"]);
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(s.latest_seq().unwrap(), all[3].seq);
+    let page = s.changes_since(0, 2).unwrap();
+    assert_eq!(page.len(), 2);
+    let rest = s.changes_since(page[1].seq, 100).unwrap();
+    assert_eq!(rest, all[2..]);
+    assert!(s.changes_since(all[3].seq, 100).unwrap().is_empty());
+    // Re-sending an identical record writes nothing, so it logs nothing.
+    let same = s.articles(&["a"]).unwrap().remove(0);
+    s.upsert(&[same]).unwrap();
+    assert_eq!(s.latest_seq().unwrap(), all[3].seq);
+}
+
+fn articles_round_trip_with_tags_authors_and_image(b: &Backend) {
+    let s = &*b.store;
+    let a = from_json_str(r#"{"id":"x","url":"https://www.actu.example.ma/x.html","title":"Rabat & Madrid : « accord »",
+        "summary":"Résumé","content_html":"<p>Corps <b>gras</b> ]]></p>","authors":["S.A","A.M"],
+        "section":"Économie","tags":["États-Unis","Etats-Unis","Nasser Bourita"],
+        "published_at":"2019-10-24T09:40:00+01:00","updated_at":"2019-10-24T12:00:00+01:00","language":"ar",
+        "image":{"url":"https://static.example.ma/i.png","width":1200,"height":675,"caption":"Légende"}}"#).unwrap();
+    s.upsert(std::slice::from_ref(&a)).unwrap();
+    let back = s.articles(&["x"]).unwrap().remove(0);
+    assert_eq!(back, a);
+    assert_eq!(back.tags, ["États-Unis", "Nasser Bourita"]);
+    let (meta, bad) = s.meta(&["x", "missing"]).unwrap();
+    assert!(bad.is_empty());
+    assert_eq!(meta.len(), 1);
+    assert_eq!(
+        (meta[0].published_at, meta[0].updated_at),
+        (a.published_at, a.updated_at)
+    );
+    assert_eq!(meta[0].authors, ["S.A", "A.M"]);
+    let links = s.links(&["x"]).unwrap();
+    assert_eq!(
+        links[0].image_url.as_deref(),
+        Some("https://static.example.ma/i.png")
+    );
+    assert_eq!(links[0].language.as_deref(), Some("ar"));
+}
+
+fn drafts_and_embargoed_keep_their_status_and_dates(b: &Backend) {
+    let s = &*b.store;
+    let mut draft = article("d", "Brouillon");
+    draft.status = syndic::model::Status::Draft;
+    let mut embargoed = article("e", "Sous embargo");
+    embargoed.published_at += TimeDelta::hours(6);
+    embargoed.updated_at = embargoed.published_at;
+    s.upsert(&[draft, embargoed.clone()]).unwrap();
+    let (meta, _) = s.meta(&["d", "e"]).unwrap();
+    let d = meta.iter().find(|m| m.id == "d").unwrap();
+    let e = meta.iter().find(|m| m.id == "e").unwrap();
+    assert!(d.draft && !e.draft);
+    assert_eq!(e.published_at, embargoed.published_at);
+}
+
+fn scan_returns_every_row_and_the_snapshot_cursor(b: &Backend) {
+    let s = &*b.store;
+    let batch: Vec<Article> = (0..120)
+        .map(|i| article(&format!("a{i}"), "Titre"))
+        .collect();
+    s.upsert(&batch).unwrap();
+    let mut seen = Vec::new();
+    let cursor = s
+        .scan_meta(&mut |m| seen.push(m.id), &mut |bad| {
+            panic!("bad row {bad:?}")
+        })
+        .unwrap();
+    assert_eq!(seen.len(), 120);
+    assert_eq!(cursor, s.latest_seq().unwrap());
+}
+
+fn writes_by_another_program_enter_the_change_log(b: &Backend) {
+    let s = &*b.store;
+    let before = s.latest_seq().unwrap();
+    (b.raw)(
+        "INSERT INTO articles (id, url, title, published_at, tags) \
+             VALUES ('cms-1', 'https://www.actu.example.ma/cms.html', 'Écrit par le CMS', '2026-11-29T10:00:00+01:00', '[\"Iran\"]')",
+    );
+    (b.raw)("UPDATE articles SET title = 'Titre corrigé' WHERE id = 'cms-1'");
+    (b.raw)("DELETE FROM articles WHERE id = 'cms-1'");
+    let changes = s.changes_since(before, 10).unwrap();
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| c.article_id.as_str())
+            .collect::<Vec<_>>(),
+        ["cms-1"; 3]
+    );
+}
+
+fn invalid_rows_are_reported_not_fatal(b: &Backend) {
+    let s = &*b.store;
+    s.upsert(&[article("good", "Bon")]).unwrap();
+    (b.raw)(
+        "INSERT INTO articles (id, url, title, published_at, tags) \
+             VALUES ('bad', 'not a url', 'Mauvais', '2026-11-29T10:00:00Z', 'not json')",
+    );
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
+    s.scan_meta(&mut |m| good.push(m.id), &mut |b| bad.push(b))
+        .unwrap();
+    assert_eq!(good, ["good"]);
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].id, "bad");
+    assert!(
+        bad[0].errors.iter().any(|e| e.field == "tags"),
+        "{:?}",
+        bad[0].errors
+    );
+    // A full read validates everything: the bad URL is caught there too.
+    assert!(s.articles(&["bad"]).unwrap().is_empty());
+}
