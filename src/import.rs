@@ -67,11 +67,16 @@ pub fn import(
         }
         number += 1;
         read += n as u64;
-        let Ok(line) = std::str::from_utf8(&bytes) else {
+        let mut content = bytes.as_slice();
+        if number == 1 {
+            content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content); // a UTF-8 byte-order mark
+        }
+        let Ok(line) = std::str::from_utf8(content) else {
             summary.rejected += 1;
             let _ = writeln!(report, "{source}:{number}: (record): not valid UTF-8");
             continue;
         };
+        let line = line.trim_end_matches(['\n', '\r']);
         if line.trim().is_empty() {
             continue;
         }

@@ -58,8 +58,10 @@ fn authorised<B>(req: &Request<B>, token: &str) -> bool {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+        .and_then(|v| v.split_once(' '))
+        // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, token)| token.trim());
     // blake3::Hash compares in constant time; hashing first also hides the length.
     blake3::hash(given.as_bytes()) == blake3::hash(token.as_bytes())
 }

@@ -1,7 +1,7 @@
 //! The HTTP server: published documents, health, metrics and the ingest API.
 //!
-//! Owns: connections (hyper, with a header-read timeout, a header size limit, a
-//! request timeout and graceful shutdown) and routing. Documents are read from
+//! Owns: connections (hyper HTTP/1.1, with a header-read timeout, a header size
+//! limit, a request timeout and graceful shutdown) and routing. Documents are read from
 //! the published generation only; URLs never reach the file system.
 //! Must not: render, or write the store except through the ingest API.
 
@@ -18,8 +18,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -56,17 +55,16 @@ pub struct AppState {
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).
 pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: hyper's HTTP/1 reader applies the header timeout from the
+    // first byte on (the auto-detecting builder reads its preface without one,
+    // so a silent client could hold a connection forever). HTTP/2 and TLS belong
+    // to the proxy or CDN in front.
+    let mut builder = hyper::server::conn::http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_HEADER_BYTES.max(8192))
         .keep_alive(true);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(MAX_HEADER_BYTES as u32);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -84,10 +82,7 @@ pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Fut
         let _ = stream.set_nodelay(true);
         let state = state.clone();
         let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
-        let conn = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             let _ = conn.await;
         });

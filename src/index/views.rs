@@ -49,16 +49,19 @@ impl Index {
     }
 
     /// The global feed (always, even empty) and every other feed with at least
-    /// one visible article, in a fixed order.
+    /// one visible article: sections, tags, authors, each by slug.
     pub fn feeds(&self) -> Vec<FeedKey> {
         let mut keys = vec![FeedKey::GLOBAL];
         for kind in FeedKind::TERMED {
             let terms = &self.terms[kind.term_slot()];
-            keys.extend(
-                (0..terms.len() as u32)
-                    .map(|term| FeedKey { kind, term })
-                    .filter(|&k| !self.members(k).is_empty()),
-            );
+            let mut found: Vec<(&str, FeedKey)> = (0..terms.len() as u32)
+                .map(|term| FeedKey { kind, term })
+                .filter(|&k| !self.members(k).is_empty())
+                .map(|k| (&*terms.get(k.term).slug, k))
+                .collect();
+            // By slug: the order must not depend on the order articles arrived in.
+            found.sort_unstable_by_key(|&(slug, _)| slug);
+            keys.extend(found.into_iter().map(|(_, k)| k));
         }
         keys
     }

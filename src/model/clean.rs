@@ -27,9 +27,16 @@ pub fn xml_safe(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Cleans one text field: XML-illegal characters removed, whitespace trimmed.
+/// Cleans one text field: XML-illegal characters removed, line ends made `\n`
+/// (an XML parser would turn a bare `\r` into `\n` anyway), whitespace trimmed.
 pub fn text(text: &str) -> String {
-    xml_safe(text).trim().to_owned()
+    let safe = xml_safe(text);
+    let trimmed = safe.trim();
+    if trimmed.contains('\r') {
+        trimmed.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 /// Cleans a single-line field (title, name, tag): like [`text`], and every run of
@@ -60,5 +67,6 @@ mod tests {
     fn line_folds_whitespace() {
         assert_eq!(line("  Maroc \n\t Sport  "), "Maroc Sport");
         assert_eq!(text("  corps\n\ndu texte \u{0}"), "corps\n\ndu texte");
+        assert_eq!(text("a\r\nb\rc"), "a\nb\nc");
     }
 }

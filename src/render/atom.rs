@@ -91,18 +91,25 @@ fn entry(site: &Site, a: &Article) -> Entry {
             scheme,
             label: None,
         });
+    // An article in another language than the feed says so on its texts.
+    let lang = a.language.clone().filter(|l| *l != site.language);
+    let text = |value: String| Text {
+        lang: lang.clone(),
+        ..Text::plain(value)
+    };
     Entry {
-        title: Text::plain(a.title.clone()),
+        title: text(a.title.clone()),
         id: guid(site, &a.id),
         updated: a.updated_at.fixed_offset(),
         published: Some(a.published_at.fixed_offset()),
         authors: a.authors.iter().map(|n| person(n)).collect(),
         categories: categories.collect(),
         links,
-        summary: a.summary.clone().map(Text::plain),
+        summary: a.summary.clone().map(text),
         content: a.content_html.as_ref().map(|html| Content {
             value: Some(html.clone()),
             content_type: Some("html".into()),
+            lang: lang.clone(),
             ..Content::default()
         }),
         ..Entry::default()

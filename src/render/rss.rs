@@ -50,7 +50,12 @@ fn item(site: &Site, a: &Article) -> Item {
     Item {
         title: Some(a.title.clone()),
         link: Some(a.url.clone()),
-        description: a.summary.clone(),
+        // Readers take <description> as HTML: the plain-text summary is escaped
+        // for HTML here, then the crate wraps it in CDATA for XML.
+        description: a
+            .summary
+            .as_deref()
+            .map(|s| quick_xml::escape::escape(s).into_owned()),
         content: a.content_html.clone(),
         guid: Some(Guid {
             value: guid(site, &a.id),

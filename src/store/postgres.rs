@@ -1,7 +1,7 @@
 //! PostgreSQL backend: a few pooled connections for queries (reconnected on
 //! demand) and one dedicated connection that LISTENs for change notifications.
 
-use super::rows::{self, ArticleColumns, LinkColumns, MetaColumns};
+use super::rows::{self, ArticleColumns};
 use super::{BadRow, Change, LinkRow, MetaRow, Store, StoreError, UpsertCounts};
 use crate::model::{Article, store_time};
 use postgres::fallible_iterator::FallibleIterator;
@@ -97,6 +97,21 @@ impl PostgresStore {
                 source: e,
             }),
         }
+    }
+
+    /// Reads and validates the rows with these ids.
+    fn read(
+        &self,
+        full: bool,
+        ids: &[&str],
+        operation: &'static str,
+    ) -> Result<Vec<Result<Article, BadRow>>, StoreError> {
+        let sql = format!("{} WHERE id = ANY($1)", select(full));
+        let rows = self.with(operation, |c| c.query(&sql, &[&ids]))?;
+        Ok(rows
+            .iter()
+            .map(|r| rows::article(article_columns(r)))
+            .collect())
     }
 
     /// Starts the LISTEN thread: `on_change` runs on every notification and after
@@ -203,23 +218,36 @@ fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
     result
 }
 
-fn meta_sql() -> String {
+/// Selects article columns (`full`: with summary and HTML) in schema order,
+/// dates as RFC 3339 UTC text.
+fn select(full: bool) -> String {
+    let bodies = if full {
+        "summary, content_html"
+    } else {
+        "NULL::text, NULL::text"
+    };
     format!(
-        "SELECT id, {}, {}, status, section, authors, tags FROM articles",
+        "SELECT id, url, title, {bodies}, authors, section, tags, {}, {}, language, image, status FROM articles",
         utc_text("published_at"),
         utc_text("updated_at")
     )
 }
 
-fn meta_columns(r: &Row) -> MetaColumns {
-    MetaColumns {
+fn article_columns(r: &Row) -> ArticleColumns {
+    ArticleColumns {
         id: r.get(0),
-        published_at: r.get(1),
-        updated_at: r.get(2),
-        status: r.get(3),
-        section: r.get(4),
+        url: r.get(1),
+        title: r.get(2),
+        summary: r.get(3),
+        content_html: r.get(4),
         authors: r.get(5),
-        tags: r.get(6),
+        section: r.get(6),
+        tags: r.get(7),
+        published_at: r.get(8),
+        updated_at: r.get(9),
+        language: r.get(10),
+        image: r.get(11),
+        status: r.get(12),
     }
 }
 
@@ -289,10 +317,11 @@ impl Store for PostgresStore {
             let cursor: i64 = tx
                 .query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?
                 .get(0);
-            let mut rows = tx.query_raw(meta_sql().as_str(), std::iter::empty::<&str>())?;
+            let sql = format!("{} ORDER BY id", select(false));
+            let mut rows = tx.query_raw(sql.as_str(), std::iter::empty::<&str>())?;
             while let Some(row) = rows.next()? {
-                match rows::meta(meta_columns(&row)) {
-                    Ok(m) => visit(m),
+                match rows::article(article_columns(&row)) {
+                    Ok(a) => visit(rows::meta(&a)),
                     Err(b) => bad(b),
                 }
             }
@@ -319,13 +348,10 @@ impl Store for PostgresStore {
     }
 
     fn meta(&self, ids: &[&str]) -> Result<(Vec<MetaRow>, Vec<BadRow>), StoreError> {
-        let rows = self.with("read meta", |c| {
-            c.query(&format!("{} WHERE id = ANY($1)", meta_sql()), &[&ids])
-        })?;
         let (mut good, mut bad) = (Vec::new(), Vec::new());
-        for r in &rows {
-            match rows::meta(meta_columns(r)) {
-                Ok(m) => good.push(m),
+        for row in self.read(false, ids, "read meta")? {
+            match row {
+                Ok(a) => good.push(rows::meta(&a)),
                 Err(b) => bad.push(b),
             }
         }
@@ -333,57 +359,16 @@ impl Store for PostgresStore {
     }
 
     fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, StoreError> {
-        let sql = format!(
-            "SELECT id, url, title, summary, content_html, authors, section, tags, {}, {}, language, image, status \
-             FROM articles WHERE id = ANY($1)",
-            utc_text("published_at"),
-            utc_text("updated_at")
-        );
-        let rows = self.with("read articles", |c| c.query(&sql, &[&ids]))?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                rows::article(ArticleColumns {
-                    id: r.get(0),
-                    url: r.get(1),
-                    title: r.get(2),
-                    summary: r.get(3),
-                    content_html: r.get(4),
-                    authors: r.get(5),
-                    section: r.get(6),
-                    tags: r.get(7),
-                    published_at: r.get(8),
-                    updated_at: r.get(9),
-                    language: r.get(10),
-                    image: r.get(11),
-                    status: r.get(12),
-                })
-                .ok()
-            })
+        Ok(self
+            .read(true, ids, "read articles")?
+            .into_iter()
+            .flatten()
             .collect())
     }
 
     fn links(&self, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
-        let sql = format!(
-            "SELECT id, url, title, language, {}, {}, image FROM articles WHERE id = ANY($1)",
-            utc_text("published_at"),
-            utc_text("updated_at")
-        );
-        let rows = self.with("read links", |c| c.query(&sql, &[&ids]))?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                rows::link(LinkColumns {
-                    id: r.get(0),
-                    url: r.get(1),
-                    title: r.get(2),
-                    language: r.get(3),
-                    published_at: r.get(4),
-                    updated_at: r.get(5),
-                    image: r.get(6),
-                })
-            })
-            .collect())
+        let valid = self.read(false, ids, "read links")?.into_iter().flatten();
+        Ok(valid.map(rows::link).collect())
     }
 
     fn latest_seq(&self) -> Result<u64, StoreError> {

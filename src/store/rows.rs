@@ -1,9 +1,10 @@
 //! Rows to model values, shared by every backend: a row written by another
-//! program goes through the same validation and cleaning as an imported record.
+//! program goes through the same validation and cleaning as an imported record,
+//! whatever is read of it (metadata for the index, links for sitemaps, or the
+//! whole article), so an invalid row is left out of every document alike.
 
 use super::{BadRow, LinkRow, MetaRow};
-use crate::model::{self, Article, FieldError, clean_names};
-use chrono::{DateTime, Utc};
+use crate::model::{self, Article, FieldError, Status};
 use serde_json::{Map, Value};
 
 /// The text columns of an `articles` row, in schema order.
@@ -66,101 +67,28 @@ pub fn article(c: ArticleColumns) -> Result<Article, BadRow> {
     }
 }
 
-/// The metadata columns of a row: id, published_at, updated_at, status, section, authors, tags.
-pub struct MetaColumns {
-    pub id: String,
-    pub published_at: String,
-    pub updated_at: Option<String>,
-    pub status: String,
-    pub section: Option<String>,
-    pub authors: String,
-    pub tags: String,
-}
-
-/// Reads the metadata of a row, with the same cleaning as a full article.
-pub fn meta(c: MetaColumns) -> Result<MetaRow, BadRow> {
-    let mut errors = Vec::new();
-    let published_at = time("published_at", Some(&c.published_at), &mut errors);
-    let updated_at = time("updated_at", c.updated_at.as_deref(), &mut errors);
-    let authors = names("authors", &c.authors, &mut errors);
-    let tags = names("tags", &c.tags, &mut errors);
-    let section = c
-        .section
-        .map(|s| model::clean::line(&s))
-        .filter(|s| !s.is_empty());
-    match (published_at, errors.is_empty()) {
-        (Some(published_at), true) => Ok(MetaRow {
-            id: c.id,
-            published_at,
-            updated_at: updated_at.unwrap_or(published_at).max(published_at),
-            draft: c.status == "draft",
-            section,
-            authors,
-            tags,
-        }),
-        _ => Err(BadRow { id: c.id, errors }),
+/// What the index needs of a valid article.
+pub fn meta(a: &Article) -> MetaRow {
+    MetaRow {
+        id: a.id.clone(),
+        published_at: a.published_at,
+        updated_at: a.updated_at,
+        draft: a.status == Status::Draft,
+        section: a.section.clone(),
+        authors: a.authors.clone(),
+        tags: a.tags.clone(),
     }
 }
 
-/// The sitemap columns: id, url, title, language, published_at, updated_at, image.
-pub struct LinkColumns {
-    pub id: String,
-    pub url: String,
-    pub title: String,
-    pub language: Option<String>,
-    pub published_at: String,
-    pub updated_at: Option<String>,
-    pub image: Option<String>,
-}
-
-/// Reads a sitemap row; `None` when the row is invalid (the index already skipped it).
-pub fn link(c: LinkColumns) -> Option<LinkRow> {
-    let mut errors = Vec::new();
-    let published_at = time("published_at", Some(&c.published_at), &mut errors)?;
-    let updated_at =
-        time("updated_at", c.updated_at.as_deref(), &mut errors).unwrap_or(published_at);
-    let image_url = c
-        .image
-        .as_deref()
-        .and_then(|j| serde_json::from_str::<Value>(j).ok())
-        .and_then(|v| v.get("url").and_then(Value::as_str).map(model::clean::line));
-    Some(LinkRow {
-        id: c.id,
-        url: model::clean::line(&c.url),
-        title: model::clean::line(&c.title),
-        language: c
-            .language
-            .map(|l| l.trim().to_owned())
-            .filter(|l| !l.is_empty()),
-        published_at,
-        updated_at: updated_at.max(published_at),
-        image_url,
-    })
-}
-
-fn time(field: &str, text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
-    let text = text?;
-    match DateTime::parse_from_rfc3339(text.trim()) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
-        Err(e) => {
-            errors.push(FieldError {
-                field: field.into(),
-                reason: format!("{text:?} is not RFC 3339 ({e})"),
-            });
-            None
-        }
-    }
-}
-
-fn names(field: &str, json: &str, errors: &mut Vec<FieldError>) -> Vec<String> {
-    match serde_json::from_str::<Vec<String>>(json) {
-        Ok(list) => clean_names(list.iter().map(String::as_str)),
-        Err(e) => {
-            errors.push(FieldError {
-                field: field.into(),
-                reason: format!("not a JSON array of strings: {e}"),
-            });
-            Vec::new()
-        }
+/// What sitemaps need of a valid article.
+pub fn link(a: Article) -> LinkRow {
+    LinkRow {
+        image_url: a.image.map(|i| i.url),
+        id: a.id,
+        url: a.url,
+        title: a.title,
+        language: a.language,
+        published_at: a.published_at,
+        updated_at: a.updated_at,
     }
 }

@@ -1,6 +1,6 @@
 //! SQLite backend: one writer connection and a few reader connections in WAL mode.
 
-use super::rows::{self, ArticleColumns, LinkColumns, MetaColumns};
+use super::rows::{self, ArticleColumns};
 use super::{BadRow, Change, LinkRow, MetaRow, Store, StoreError, UpsertCounts};
 use crate::model::{Article, store_time};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
@@ -76,6 +76,27 @@ impl SqliteStore {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Reads and validates the rows with these ids (`columns`: full or light).
+    fn read(
+        &self,
+        columns: &str,
+        ids: &[&str],
+        operation: &'static str,
+    ) -> Result<Vec<Result<Article, BadRow>>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {columns} FROM articles {BY_IDS}"))
+            .map_err(sql(operation))?;
+        let cols = stmt
+            .query_map([ids_json(ids)], article_columns)
+            .map_err(sql(operation))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for c in cols {
+            out.push(rows::article(c.map_err(sql(operation))?));
+        }
+        Ok(out)
+    }
+
     fn writer(&self) -> MutexGuard<'_, Connection> {
         self.writer
             .lock()
@@ -116,22 +137,11 @@ fn migrate(c: &mut Connection, location: &str) -> Result<(), StoreError> {
 
 const ARTICLE_COLUMNS: &str = "id, url, title, summary, content_html, authors, section, tags, \
     published_at, updated_at, language, image, status";
-const META_COLUMNS: &str = "id, published_at, updated_at, status, section, authors, tags";
-const LINK_COLUMNS: &str = "id, url, title, language, published_at, updated_at, image";
+/// The article without its bodies (summary, HTML): for the index and sitemaps.
+const LIGHT_COLUMNS: &str = "id, url, title, NULL, NULL, authors, section, tags, \
+    published_at, updated_at, language, image, status";
 /// Selects rows whose id is in the JSON array bound as ?1 (one statement for any count).
 const BY_IDS: &str = "WHERE id IN (SELECT value FROM json_each(?1))";
-
-fn meta_columns(r: &Row) -> rusqlite::Result<MetaColumns> {
-    Ok(MetaColumns {
-        id: r.get(0)?,
-        published_at: r.get(1)?,
-        updated_at: r.get(2)?,
-        status: r.get(3)?,
-        section: r.get(4)?,
-        authors: r.get(5)?,
-        tags: r.get(6)?,
-    })
-}
 
 fn article_columns(r: &Row) -> rusqlite::Result<ArticleColumns> {
     Ok(ArticleColumns {
@@ -148,18 +158,6 @@ fn article_columns(r: &Row) -> rusqlite::Result<ArticleColumns> {
         language: r.get(10)?,
         image: r.get(11)?,
         status: r.get(12)?,
-    })
-}
-
-fn link_columns(r: &Row) -> rusqlite::Result<LinkColumns> {
-    Ok(LinkColumns {
-        id: r.get(0)?,
-        url: r.get(1)?,
-        title: r.get(2)?,
-        language: r.get(3)?,
-        published_at: r.get(4)?,
-        updated_at: r.get(5)?,
-        image: r.get(6)?,
     })
 }
 
@@ -234,13 +232,14 @@ impl Store for SqliteStore {
                 r.get::<_, i64>(0)
             })
             .map_err(sql("scan"))?;
+        // In id order, so that everything derived from the scan is deterministic.
         let mut stmt = tx
-            .prepare(&format!("SELECT {META_COLUMNS} FROM articles"))
+            .prepare(&format!("SELECT {LIGHT_COLUMNS} FROM articles ORDER BY id"))
             .map_err(sql("scan"))?;
         let mut rows = stmt.query([]).map_err(sql("scan"))?;
         while let Some(row) = rows.next().map_err(sql("scan"))? {
-            match rows::meta(meta_columns(row).map_err(sql("scan"))?) {
-                Ok(m) => visit(m),
+            match rows::article(article_columns(row).map_err(sql("scan"))?) {
+                Ok(a) => visit(rows::meta(&a)),
                 Err(b) => bad(b),
             }
         }
@@ -266,17 +265,10 @@ impl Store for SqliteStore {
     }
 
     fn meta(&self, ids: &[&str]) -> Result<(Vec<MetaRow>, Vec<BadRow>), StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {META_COLUMNS} FROM articles {BY_IDS}"))
-            .map_err(sql("read meta"))?;
-        let cols = stmt
-            .query_map([ids_json(ids)], meta_columns)
-            .map_err(sql("read meta"))?;
         let (mut good, mut bad) = (Vec::new(), Vec::new());
-        for c in cols {
-            match rows::meta(c.map_err(sql("read meta"))?) {
-                Ok(m) => good.push(m),
+        for row in self.read(LIGHT_COLUMNS, ids, "read meta")? {
+            match row {
+                Ok(a) => good.push(rows::meta(&a)),
                 Err(b) => bad.push(b),
             }
         }
@@ -284,35 +276,19 @@ impl Store for SqliteStore {
     }
 
     fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM articles {BY_IDS}"))
-            .map_err(sql("read articles"))?;
-        let cols = stmt
-            .query_map([ids_json(ids)], article_columns)
-            .map_err(sql("read articles"))?;
-        let mut out = Vec::with_capacity(ids.len());
-        for c in cols {
-            if let Ok(a) = rows::article(c.map_err(sql("read articles"))?) {
-                out.push(a);
-            }
-        }
-        Ok(out)
+        Ok(self
+            .read(ARTICLE_COLUMNS, ids, "read articles")?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     fn links(&self, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {LINK_COLUMNS} FROM articles {BY_IDS}"))
-            .map_err(sql("read links"))?;
-        let cols = stmt
-            .query_map([ids_json(ids)], link_columns)
-            .map_err(sql("read links"))?;
-        let mut out = Vec::with_capacity(ids.len());
-        for c in cols {
-            out.extend(rows::link(c.map_err(sql("read links"))?));
-        }
-        Ok(out)
+        let valid = self
+            .read(LIGHT_COLUMNS, ids, "read links")?
+            .into_iter()
+            .flatten();
+        Ok(valid.map(rows::link).collect())
     }
 
     fn latest_seq(&self) -> Result<u64, StoreError> {

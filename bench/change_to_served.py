@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Change-to-served latency of a running `syndic serve`, through the ingest API.
+
+For each of N writes it PUTs an article (alternately a new one and an edit of one
+just written), tagged with the corpus' most popular tags (the widest fan-out), then
+GETs the affected tag feed until the new title is there. It reports, in ms:
+  put   - the PUT round trip (write + regeneration: syndic answers a write once
+          the documents it changes are served)
+  after - from the PUT returning to the new bytes being served (0 polls = at once)
+  total - put + after
+Standard library only.  Usage:
+  change_to_served.py --url http://127.0.0.1:8080 --token T --n 200 --tag maroc --tag terrorisme
+"""
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import time
+import urllib.parse
+
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", default="http://127.0.0.1:8080")
+    ap.add_argument("--token", required=True)
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--tag", action="append", default=[], help="tag names to put on every write")
+    ap.add_argument("--json", action="store_true", help="print one JSON line")
+    args = ap.parse_args()
+    u = urllib.parse.urlparse(args.url)
+    api = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    web = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    tags = args.tag or ["Maroc"]
+    feed = "/tags/%s/feed.xml" % tags[0].lower().replace(" ", "-")
+    put_ms, after_ms, total_ms = [], [], []
+    run = int(time.time())
+    for i in range(args.n):
+        aid = "bench-%d-%d" % (run, i // 2)
+        title = "Mesure %d-%d : latence de publication" % (run, i)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+        body = json.dumps({"url": "https://www.actu.example.ma/bench/%s.html" % aid, "title": title,
+                           "summary": "Article de mesure.", "content_html": "<p>Mesure.</p>",
+                           "section": "Maroc", "tags": tags, "authors": ["Bench"], "published_at": now})
+        t0 = time.perf_counter()
+        api.request("PUT", "/api/articles/" + aid, body=body,
+                    headers={"Authorization": "Bearer " + args.token, "Content-Type": "application/json"})
+        r = api.getresponse()
+        r.read()
+        if r.status not in (200, 201):
+            sys.exit("PUT %s answered %d" % (aid, r.status))
+        t1 = time.perf_counter()
+        for _ in range(5000):
+            web.request("GET", feed)
+            resp = web.getresponse()
+            text = resp.read().decode("utf-8", "replace")
+            if title in text:
+                break
+        else:
+            sys.exit("title never served in %s" % feed)
+        t2 = time.perf_counter()
+        put_ms.append((t1 - t0) * 1000)
+        after_ms.append((t2 - t1) * 1000)
+        total_ms.append((t2 - t0) * 1000)
+    out = {name: {"median": round(statistics.median(v), 2), "p99": round(pct(v, 99), 2), "max": round(max(v), 2)}
+           for name, v in (("put", put_ms), ("after", after_ms), ("total", total_ms))}
+    out["n"] = args.n
+    out["feed"] = feed
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for k in ("put", "after", "total"):
+            print("%-6s median %7.2f ms   p99 %7.2f ms   max %7.2f ms" % (k, out[k]["median"], out[k]["p99"], out[k]["max"]))
+
+
+if __name__ == "__main__":
+    main()
