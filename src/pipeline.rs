@@ -27,6 +27,15 @@ pub enum UnitError {
     Render { unit: Unit, source: RenderError },
 }
 
+impl UnitError {
+    /// The unit that failed.
+    pub fn unit(&self) -> Unit {
+        match self {
+            UnitError::Store { unit, .. } | UnitError::Render { unit, .. } => *unit,
+        }
+    }
+}
+
 /// The outcome of one pass.
 #[derive(Debug, Default)]
 pub struct Outcome {

@@ -91,6 +91,8 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         metrics,
         disk: Some(disk_tx),
         applied: applied_tx,
+        failures: 0,
+        retry: Default::default(),
     };
     Ok(Prepared {
         state,

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 /// How often the store is asked whether anything changed.
 pub const POLL: Duration = Duration::from_millis(200);
+/// Longest wait between polls of an unreachable store.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Change-log entries read per query.
 const CHANGE_PAGE: usize = 10_000;
 
@@ -91,6 +93,10 @@ pub struct Watcher {
     pub disk: Option<Sender<Published>>,
     /// Tells waiters how far the served documents have caught up.
     pub applied: tokio::sync::watch::Sender<u64>,
+    /// Store failures in a row (0 when the last poll succeeded): the poll backs off.
+    pub failures: u32,
+    /// Units whose last rendering failed: tried again at the next pass.
+    pub retry: Dirty,
 }
 
 impl Watcher {
@@ -113,7 +119,9 @@ impl Watcher {
             .index
             .next_deadline()
             .map(|d| (d - self.clock.now()).to_std().unwrap_or_default());
-        until_deadline.map_or(POLL, |d| d.min(POLL))
+        // While the store is unreachable, poll less often: 0.2 s, 0.4 s, … up to 2 s.
+        let poll = (POLL * 2u32.saturating_pow(self.failures.min(5))).min(MAX_BACKOFF);
+        until_deadline.map_or(poll, |d| d.min(poll))
     }
 
     /// One pass: apply pending changes and time, render what they dirtied, commit.
@@ -121,16 +129,26 @@ impl Watcher {
         let started = Instant::now();
         let mut dirty = match self.apply_changes() {
             Ok(dirty) => {
+                if self.failures > 0 {
+                    tracing::info!(cursor = self.cursor, "store reachable again; caught up");
+                }
+                self.failures = 0;
                 self.metrics.store_up.set(1);
                 dirty
             }
             Err(e) => {
                 self.metrics.store_up.set(0);
-                tracing::warn!(error = %e, "store unreachable; serving the last good documents");
+                if self.failures == 0 {
+                    tracing::warn!(error = %e, "store unreachable; serving the last good documents");
+                }
+                self.failures += 1;
                 Dirty::new()
             }
         };
         dirty.extend(self.index.advance(self.clock.now()));
+        if self.failures == 0 {
+            dirty.append(&mut self.retry);
+        }
         if !dirty.is_empty() {
             let outcome = pipeline::run(
                 &self.config,
@@ -140,7 +158,8 @@ impl Watcher {
                 &dirty,
             );
             for failure in &outcome.failures {
-                tracing::error!(%failure, "document not regenerated; its last good version stays");
+                tracing::error!(%failure, "document not regenerated; its last good version stays, retried next pass");
+                self.retry.insert(failure.unit());
             }
             self.metrics
                 .render_failures

@@ -71,31 +71,38 @@ impl PostgresStore {
     fn with<T>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+        mut f: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
         let mut slot = self.slot();
-        if slot.as_ref().is_none_or(Client::is_closed) {
-            *slot = Some(
-                self.connect()
-                    .map_err(|e| StoreError::Unavailable(format!("{}: {e}", self.url)))?,
-            );
-        }
-        let Some(client) = slot.as_mut() else {
-            unreachable!("connected above")
+        let unavailable = |e: &dyn std::fmt::Display| {
+            StoreError::Unavailable(format!("{}: {operation}: {e}", self.url))
         };
-        match f(client) {
-            Ok(v) => Ok(v),
-            Err(e) if client.is_closed() || e.as_db_error().is_none() => {
-                *slot = None;
-                Err(StoreError::Unavailable(format!(
-                    "{}: {operation}: {e}",
-                    self.url
-                )))
+        // A pooled connection may have died while idle (a server restart): then
+        // the operation is tried once more on a new connection.
+        let mut reused = slot.as_ref().is_some_and(|c| !c.is_closed());
+        loop {
+            if !reused {
+                *slot = Some(self.connect().map_err(|e| unavailable(&e))?);
             }
-            Err(e) => Err(StoreError::Postgres {
-                operation,
-                source: e,
-            }),
+            let Some(client) = slot.as_mut() else {
+                unreachable!("connected above")
+            };
+            match f(client) {
+                Ok(v) => return Ok(v),
+                Err(e) if client.is_closed() || e.as_db_error().is_none() => {
+                    *slot = None;
+                    if !reused {
+                        return Err(unavailable(&e));
+                    }
+                    reused = false;
+                }
+                Err(e) => {
+                    return Err(StoreError::Postgres {
+                        operation,
+                        source: e,
+                    });
+                }
+            }
         }
     }
 
@@ -131,7 +138,7 @@ impl PostgresStore {
                 if !on_change() {
                     return;
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                backoff = (backoff * 2).min(Duration::from_secs(2));
             }
         });
         if let Err(e) = spawned {
