@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::import::{self, ImportError, Options, Summary};
-use crate::index::Index;
+use crate::index::{Dirty, Index, Unit};
 use crate::pipeline::{self, Outcome};
 use crate::publish::{DiskError, Publisher, Snapshot, prune_dir, write_atomically};
 use crate::store::{Store, StoreError};
@@ -65,12 +65,65 @@ pub fn render_all(
 /// that no longer exist. Returns (written, removed).
 pub fn mirror(dir: &Path, snapshot: &Snapshot) -> Result<(usize, usize), DiskError> {
     let mut keep = HashSet::with_capacity(snapshot.len());
-    for artifact in snapshot.artifacts() {
-        write_atomically(dir, &artifact.path, &artifact.body)?;
-        keep.insert(artifact.path.clone());
-    }
+    write_snapshot(dir, snapshot, &mut keep)?;
     let removed = prune_dir(dir, &keep)?;
     Ok((keep.len(), removed))
+}
+
+fn write_snapshot(
+    dir: &Path,
+    snapshot: &Snapshot,
+    written: &mut HashSet<String>,
+) -> Result<(), DiskError> {
+    for artifact in snapshot.artifacts() {
+        write_atomically(dir, &artifact.path, &artifact.body)?;
+        written.insert(artifact.path.clone());
+    }
+    Ok(())
+}
+
+/// Feeds rendered (and held in memory) at a time by [`build_to_disk`].
+const FEEDS_PER_BATCH: usize = 64;
+
+/// What [`build_to_disk`] did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BuildReport {
+    /// Documents written.
+    pub written: usize,
+    /// Stale files removed.
+    pub removed: usize,
+    /// Units that failed to render.
+    pub failures: usize,
+}
+
+/// Renders every document straight to `dir`, a batch of feeds at a time, so that
+/// memory stays bounded whatever the corpus (the same bytes as [`render_all`]).
+pub fn build_to_disk(
+    config: &Config,
+    store: &dyn Store,
+    index: &Index,
+    dir: &Path,
+) -> Result<BuildReport, DiskError> {
+    let (feeds, others): (Vec<Unit>, Vec<Unit>) = pipeline::all_units(index)
+        .into_iter()
+        .partition(|u| matches!(u, Unit::Feed(_)));
+    let mut written = HashSet::new();
+    let mut report = BuildReport::default();
+    let batches = feeds
+        .chunks(FEEDS_PER_BATCH)
+        .map(|c| c.iter().copied().collect::<Dirty>());
+    for units in batches.chain([others.into_iter().collect()]) {
+        let publisher = Publisher::new();
+        let outcome = pipeline::run(config, store, index, &publisher, &units);
+        for failure in &outcome.failures {
+            tracing::error!(%failure, "document not rendered");
+        }
+        report.failures += outcome.failures.len();
+        write_snapshot(dir, &publisher.snapshot(), &mut written)?;
+    }
+    report.written = written.len();
+    report.removed = prune_dir(dir, &written)?;
+    Ok(report)
 }
 
 /// Imports the demo seed into an empty store, dates moved by (now − seed_as_of).

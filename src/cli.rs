@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use syndic::config::Config;
 use syndic::import::{self, Options, Summary};
-use syndic::publish::Publisher;
 use syndic::watch::SystemClock;
 use syndic::{build, store};
 
@@ -77,21 +76,21 @@ pub fn build(config: &Config, now: DateTime<Utc>) -> Result<()> {
     let store = store::open(&config.store.url)?;
     build::seed_if_empty(config, &*store, now)?;
     let (index, _) = build::load_index(config, &*store, now)?;
-    let publisher = Publisher::new();
-    let outcome = build::render_all(config, &*store, &index, &publisher);
-    let (written, removed) = build::mirror(&config.output.dir, &publisher.snapshot())?;
+    let report = build::build_to_disk(config, &*store, &index, &config.output.dir)?;
     eprintln!(
-        "built {written} documents ({} feeds, {} articles, {} visible) into {} in {:.2?}; removed {removed} stale",
+        "built {} documents ({} feeds, {} articles, {} visible) into {} in {:.2?}; removed {} stale",
+        report.written,
         index.feeds().len(),
         index.article_count(),
         index.visible_count(),
         config.output.dir.display(),
-        started.elapsed()
+        started.elapsed(),
+        report.removed,
     );
     anyhow::ensure!(
-        outcome.failures.is_empty(),
+        report.failures == 0,
         "{} document(s) failed to render (see above)",
-        outcome.failures.len()
+        report.failures
     );
     Ok(())
 }
