@@ -35,6 +35,8 @@ pub struct Metrics {
     pub documents: Gauge,
     /// Articles in the index.
     pub articles: Gauge,
+    /// Estimated heap of the index, bytes.
+    pub index_bytes: Gauge,
     /// Change-log entries committed but not yet applied.
     pub store_lag_changes: Gauge,
     /// 1 when the last store poll succeeded, 0 when the store is unreachable.
@@ -60,6 +62,7 @@ impl Metrics {
             render_failures: Counter::default(),
             documents: Gauge::default(),
             articles: Gauge::default(),
+            index_bytes: Gauge::default(),
             store_lag_changes: Gauge::default(),
             store_up: Gauge::default(),
             registry: Registry::default(),
@@ -96,6 +99,11 @@ impl Metrics {
         );
         registry.register("documents", "Documents served", m.documents.clone());
         registry.register("articles", "Articles in the index", m.articles.clone());
+        registry.register(
+            "index_bytes",
+            "Estimated heap of the index",
+            m.index_bytes.clone(),
+        );
         registry.register(
             "store_lag_changes",
             "Committed changes not yet applied",

@@ -49,6 +49,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     metrics.store_up.set(1);
     metrics.documents.set(publisher.snapshot().len() as i64);
     metrics.articles.set(index.article_count() as i64);
+    metrics.index_bytes.set(index.memory_bytes() as i64);
     metrics
         .render_failures
         .inc_by(outcome.failures.len() as u64);

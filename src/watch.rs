@@ -172,6 +172,11 @@ impl Watcher {
                 .documents
                 .set(self.publisher.snapshot().len() as i64);
             self.metrics.articles.set(self.index.article_count() as i64);
+            if self.metrics.regenerations.get().is_multiple_of(64) {
+                self.metrics
+                    .index_bytes
+                    .set(self.index.memory_bytes() as i64);
+            }
             tracing::debug!(units = dirty.len(), changed = outcome.published.changed.len(),
                 elapsed = ?started.elapsed(), "regenerated");
             if let Some(disk) = &self.disk {

@@ -72,6 +72,28 @@ impl Terms {
         &mut self.list[term as usize]
     }
 
+    /// Capacity of every member list, in entries.
+    pub fn member_capacity(&self) -> usize {
+        self.list.iter().map(|t| t.members.capacity()).sum()
+    }
+
+    /// Heap held by the terms themselves (slugs, spellings, maps), in bytes.
+    pub fn own_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let slugs: usize = self
+            .list
+            .iter()
+            .map(|t| 2 * t.slug.len() + t.uses.capacity() * 8)
+            .sum();
+        let spellings: usize = self.spellings.iter().map(|(s, _)| 2 * s.len()).sum();
+        slugs
+            + spellings
+            + self.list.capacity() * size_of::<Term>()
+            + self.spellings.capacity() * size_of::<(Box<str>, u32)>()
+            + (self.by_slug.capacity() + self.by_spelling.capacity())
+                * (size_of::<(Box<str>, u32)>() + 1)
+    }
+
     /// Number of terms ever seen.
     pub fn len(&self) -> usize {
         self.list.len()

@@ -1,6 +1,6 @@
 //! Reading the index: which feeds exist, what they show, sitemap months, news.
 
-use super::{FeedKey, FeedKind, Index, Month, NEWS_WINDOW_SECS};
+use super::{FeedKey, FeedKind, Index, Month, NEWS_WINDOW_SECS, Terms};
 use chrono::{DateTime, Utc};
 
 /// The identity of a feed as documents show it.
@@ -28,6 +28,28 @@ impl Index {
     /// Stored articles (drafts and embargoed included).
     pub fn article_count(&self) -> usize {
         self.by_id.len()
+    }
+
+    /// An estimate of the heap the index holds, in bytes (capacities, not lengths;
+    /// allocator overhead not counted).
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let ids: usize = self.entries.iter().flatten().map(|e| e.id.len()).sum();
+        let term_refs: usize = self
+            .entries
+            .iter()
+            .flatten()
+            .map(|e| (e.authors.len() + e.tags.len()) * size_of::<u32>())
+            .sum();
+        let entries = self.entries.capacity() * size_of::<Option<super::Entry>>() + ids + term_refs;
+        // The id map keeps its own copy of every id.
+        let by_id = self.by_id.capacity() * (size_of::<(Box<str>, u32)>() + 1) + ids;
+        let lists = (self.global.capacity()
+            + self.months.values().map(Vec::capacity).sum::<usize>()
+            + self.terms.iter().map(Terms::member_capacity).sum::<usize>())
+            * size_of::<u32>();
+        let terms: usize = self.terms.iter().map(Terms::own_bytes).sum();
+        entries + by_id + lists + terms + self.free.capacity() * size_of::<u32>()
     }
 
     /// Visible articles.

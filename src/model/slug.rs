@@ -9,6 +9,26 @@
 /// name in a non-Latin script, whose transliteration loses letters (Arabic short
 /// vowels: "علي" and "لي" would both be "ly"): a short hash of the name follows it.
 pub fn slugify(name: &str) -> String {
+    // Names recur (a few thousand tags over millions of articles) and folding is
+    // costly: remember recent ones, per thread.
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, String>> = Default::default();
+    }
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(name).cloned()) {
+        return hit;
+    }
+    let slug = fold(name);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 65_536 {
+            c.clear();
+        }
+        c.insert(name.to_owned(), slug.clone());
+    });
+    slug
+}
+
+fn fold(name: &str) -> String {
     let slug = slug::slugify(name);
     let hash = || blake3::hash(name.to_lowercase().as_bytes()).to_hex();
     if slug.is_empty() {

@@ -108,6 +108,10 @@ fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(std::time::Duration::from_secs(10))?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "NORMAL")?;
+    // Read through a memory map and keep a large page cache: the index and the
+    // renderers read many rows, and every pread() is a system call.
+    c.pragma_update(None, "mmap_size", 1i64 << 32)?;
+    c.pragma_update(None, "cache_size", -32_768)?;
     Ok(())
 }
 

@@ -4,8 +4,6 @@ CREATE TABLE articles (
     id           TEXT PRIMARY KEY,
     url          TEXT NOT NULL,
     title        TEXT NOT NULL,
-    summary      TEXT,
-    content_html TEXT,
     authors      TEXT NOT NULL DEFAULT '[]',
     section      TEXT,
     tags         TEXT NOT NULL DEFAULT '[]',
@@ -14,7 +12,9 @@ CREATE TABLE articles (
     language     TEXT,
     image        TEXT,
     status       TEXT NOT NULL DEFAULT 'published' CHECK (status IN ('published', 'draft')),
-    digest       TEXT
+    digest       TEXT,
+    summary      TEXT,
+    content_html TEXT
 );
 
 -- The change log. Readers keep a cursor (the last seq they applied) and ask for

@@ -4,8 +4,6 @@ CREATE TABLE articles (
     id           TEXT PRIMARY KEY NOT NULL,
     url          TEXT NOT NULL,
     title        TEXT NOT NULL,
-    summary      TEXT,
-    content_html TEXT,
     authors      TEXT NOT NULL DEFAULT '[]',
     section      TEXT,
     tags         TEXT NOT NULL DEFAULT '[]',
@@ -14,7 +12,12 @@ CREATE TABLE articles (
     language     TEXT,
     image        TEXT,                     -- JSON object or NULL
     status       TEXT NOT NULL DEFAULT 'published' CHECK (status IN ('published', 'draft')),
-    digest       TEXT                      -- set by syndic to skip identical re-imports
+    digest       TEXT,                     -- set by syndic to skip identical re-imports
+    -- The bodies come last: SQLite stores a row's columns in order and spills
+    -- long values to overflow pages, so the index and sitemaps, which read
+    -- everything but these, never walk the kilobytes of HTML.
+    summary      TEXT,
+    content_html TEXT
 );
 
 -- The change log: every write to articles, by anyone, appends a row. Readers keep
