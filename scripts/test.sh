@@ -7,11 +7,15 @@ cd "$(dirname "$0")/.."
 sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 need_apt=()
 command -v xmllint >/dev/null || need_apt+=(libxml2-utils)   # sitemap schema validation
+command -v jing >/dev/null || need_apt+=(jing)                # Atom RELAX NG + Schematron
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (Debian packages) ..."
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+
+# JSON Feed schema validation (tests/tools/jsonfeed_check.py).
+python3 -c "import jsonschema, referencing" 2>/dev/null || python3 -m pip install -q jsonschema
 
 # PostgreSQL: the store tests run against 127.0.0.1:5432 (user postgres, trust
 # auth, database test) unless SYNDIC_TEST_PG names another server.

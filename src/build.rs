@@ -54,7 +54,30 @@ pub fn render_all(
     index: &Index,
     publisher: &Publisher,
 ) -> Outcome {
-    let outcome = pipeline::run(config, store, index, publisher, &pipeline::all_units(index));
+    render_all_with(
+        config,
+        store,
+        index,
+        publisher,
+        &pipeline::LinkCache::default(),
+    )
+}
+
+/// Like [`render_all`], filling `links` with the rows of recent articles.
+pub fn render_all_with(
+    config: &Config,
+    store: &dyn Store,
+    index: &Index,
+    publisher: &Publisher,
+    links: &pipeline::LinkCache,
+) -> Outcome {
+    let sources = pipeline::Sources {
+        config,
+        store,
+        index,
+        links,
+    };
+    let outcome = pipeline::run(&sources, publisher, &pipeline::all_units(index));
     for failure in &outcome.failures {
         tracing::error!(%failure, "document not rendered");
     }
@@ -109,12 +132,19 @@ pub fn build_to_disk(
         .partition(|u| matches!(u, Unit::Feed(_)));
     let mut written = HashSet::new();
     let mut report = BuildReport::default();
+    let links = pipeline::LinkCache::default();
+    let sources = pipeline::Sources {
+        config,
+        store,
+        index,
+        links: &links,
+    };
     let batches = feeds
         .chunks(FEEDS_PER_BATCH)
         .map(|c| c.iter().copied().collect::<Dirty>());
     for units in batches.chain([others.into_iter().collect()]) {
         let publisher = Publisher::new();
-        let outcome = pipeline::run(config, store, index, &publisher, &units);
+        let outcome = pipeline::run(&sources, &publisher, &units);
         for failure in &outcome.failures {
             tracing::error!(%failure, "document not rendered");
         }

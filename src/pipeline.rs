@@ -11,6 +11,7 @@ use crate::index::{Dirty, FeedKey, Index, Unit};
 use crate::publish::{Published, Publisher, Staging};
 use crate::render::{self, Document, FeedView, RenderError, SitemapRef, paths};
 use crate::store::{LinkRow, Store, StoreError};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,14 +61,21 @@ pub fn all_units(index: &Index) -> Dirty {
     units
 }
 
+/// What rendering reads from.
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    /// Settings.
+    pub config: &'a Config,
+    /// Article bodies and sitemap rows.
+    pub store: &'a dyn Store,
+    /// Which articles each unit shows.
+    pub index: &'a Index,
+    /// Sitemap rows kept between passes.
+    pub links: &'a LinkCache,
+}
+
 /// Renders `units` and commits them as one generation.
-pub fn run(
-    config: &Config,
-    store: &dyn Store,
-    index: &Index,
-    publisher: &Publisher,
-    units: &Dirty,
-) -> Outcome {
+pub fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
     let mut units = units.clone();
     if units.contains(&Unit::News) || units.contains(&Unit::SitemapIndex) {
         units.insert(Unit::Robots);
@@ -77,11 +85,11 @@ pub fn run(
         .partition(|u| matches!(u, Unit::Feed(_) | Unit::Month(_)));
     let mut outcome = Outcome::default();
     let mut staging = publisher.stage();
-    for (unit, result) in render_parallel(config, store, index, &parallel) {
+    for (unit, result) in render_parallel(sources, &parallel) {
         settle(&mut staging, &mut outcome, unit, result);
     }
     for unit in ordered {
-        let result = render_unit(config, store, index, Some(staging.view()), unit);
+        let result = render_unit(sources, Some(staging.view()), unit);
         settle(&mut staging, &mut outcome, unit, result);
     }
     outcome.published = publisher.commit(staging);
@@ -103,12 +111,7 @@ fn settle(
 
 type Rendered = (Unit, Result<Vec<Document>, UnitError>);
 
-fn render_parallel(
-    config: &Config,
-    store: &dyn Store,
-    index: &Index,
-    units: &[Unit],
-) -> Vec<Rendered> {
+fn render_parallel(sources: &Sources, units: &[Unit]) -> Vec<Rendered> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(units.len().max(1));
@@ -119,7 +122,7 @@ fn render_parallel(
             scope.spawn(|| {
                 let mut local = Vec::new();
                 while let Some(&unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    local.push((unit, render_unit(config, store, index, None, unit)));
+                    local.push((unit, render_unit(sources, None, unit)));
                 }
                 results
                     .lock()
@@ -137,19 +140,21 @@ fn render_parallel(
 pub type StagedView<'a> = Option<&'a crate::publish::Snapshot>;
 
 fn render_unit(
-    config: &Config,
-    store: &dyn Store,
-    index: &Index,
+    sources: &Sources,
     staged: StagedView,
     unit: Unit,
 ) -> Result<Vec<Document>, UnitError> {
+    let Sources { config, index, .. } = *sources;
     let site = &config.site;
     let store_err = |source| UnitError::Store { unit, source };
     let render_err = |source| UnitError::Render { unit, source };
     match unit {
-        Unit::Feed(key) => render_feed(config, store, index, key, unit),
+        Unit::Feed(key) => render_feed(sources, key, unit),
         Unit::Month(month) => {
-            let rows = links(store, &index.month_items(month)).map_err(store_err)?;
+            let rows = sources
+                .links
+                .get(sources, &index.month_items(month))
+                .map_err(store_err)?;
             render::month_sitemaps(month, &rows).map_err(render_err)
         }
         Unit::SitemapIndex => {
@@ -170,7 +175,10 @@ fn render_unit(
             ])
         }
         Unit::News => {
-            let rows = links(store, &index.news_items()).map_err(store_err)?;
+            let rows = sources
+                .links
+                .get(sources, &index.news_items())
+                .map_err(store_err)?;
             render::news_sitemap(site, &rows).map_err(render_err)
         }
         Unit::Robots => {
@@ -195,13 +203,13 @@ fn render_unit(
     }
 }
 
-fn render_feed(
-    config: &Config,
-    store: &dyn Store,
-    index: &Index,
-    key: FeedKey,
-    unit: Unit,
-) -> Result<Vec<Document>, UnitError> {
+fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Document>, UnitError> {
+    let Sources {
+        config,
+        store,
+        index,
+        ..
+    } = *sources;
     if !index.feed_exists(key) {
         return Ok(Vec::new());
     }
@@ -222,8 +230,62 @@ fn render_feed(
         .map_err(|source| UnitError::Render { unit, source })
 }
 
-fn links(store: &dyn Store, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
-    Ok(in_order(ids, store.links(ids)?, |r| &r.id))
+/// Sitemap rows of recent articles (the news window, the last two months), kept
+/// between passes so that a change re-reads one row, not a whole month. Rows of
+/// changed articles must be forgotten ([`LinkCache::forget`]).
+#[derive(Debug, Default)]
+pub struct LinkCache {
+    rows: Mutex<HashMap<String, LinkRow>>,
+}
+
+/// Articles first published this long before now have their sitemap rows kept.
+pub const LINK_CACHE_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(62);
+
+impl LinkCache {
+    /// Drops the rows of these articles (they changed).
+    pub fn forget<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+        let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            rows.remove(id);
+        }
+    }
+
+    /// Drops rows that fell out of the window.
+    pub fn evict_older_than(&self, cutoff: DateTime<Utc>) {
+        self.rows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, r| r.published_at >= cutoff);
+    }
+
+    /// The rows of `ids`, in that order: cached ones, then the rest from the store.
+    fn get(&self, sources: &Sources, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
+        let keep_after = sources.index.now() - LINK_CACHE_WINDOW;
+        let missing: Vec<&str> = {
+            let rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+            ids.iter()
+                .copied()
+                .filter(|id| !rows.contains_key(*id))
+                .collect()
+        };
+        let fetched = if missing.is_empty() {
+            Vec::new()
+        } else {
+            sources.store.links(&missing)?
+        };
+        let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut fresh: HashMap<String, LinkRow> = HashMap::with_capacity(fetched.len());
+        for row in fetched {
+            if row.published_at >= keep_after {
+                rows.insert(row.id.clone(), row.clone());
+            }
+            fresh.insert(row.id.clone(), row);
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| fresh.remove(*id).or_else(|| rows.get(*id).cloned()))
+            .collect())
+    }
 }
 
 /// Puts rows in the order of `ids` (SQL `IN` does not keep it); missing rows are skipped.

@@ -97,6 +97,8 @@ pub struct Watcher {
     pub failures: u32,
     /// Units whose last rendering failed: tried again at the next pass.
     pub retry: Dirty,
+    /// Sitemap rows of recent articles, kept between passes.
+    pub links: crate::pipeline::LinkCache,
 }
 
 impl Watcher {
@@ -150,13 +152,13 @@ impl Watcher {
             dirty.append(&mut self.retry);
         }
         if !dirty.is_empty() {
-            let outcome = pipeline::run(
-                &self.config,
-                &*self.store,
-                &self.index,
-                &self.publisher,
-                &dirty,
-            );
+            let sources = pipeline::Sources {
+                config: &self.config,
+                store: &*self.store,
+                index: &self.index,
+                links: &self.links,
+            };
+            let outcome = pipeline::run(&sources, &self.publisher, &dirty);
             for failure in &outcome.failures {
                 tracing::error!(%failure, "document not regenerated; its last good version stays, retried next pass");
                 self.retry.insert(failure.unit());
@@ -200,6 +202,7 @@ impl Watcher {
             for b in &bad {
                 tracing::warn!(id = %b.id, errors = ?b.errors, "stored article is invalid; left out of every document");
             }
+            self.links.forget(ids.iter().copied());
             let mut rows: std::collections::HashMap<String, _> =
                 rows.into_iter().map(|r| (r.id.clone(), r)).collect();
             for id in ids {

@@ -108,10 +108,8 @@ fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(std::time::Duration::from_secs(10))?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "NORMAL")?;
-    // Read through a memory map and keep a large page cache: the index and the
-    // renderers read many rows, and every pread() is a system call.
-    c.pragma_update(None, "mmap_size", 1i64 << 32)?;
-    c.pragma_update(None, "cache_size", -32_768)?;
+    // A larger page cache than SQLite's 2 MB: the renderers re-read recent rows.
+    c.pragma_update(None, "cache_size", -16_384)?;
     Ok(())
 }
 
