@@ -207,6 +207,49 @@ impl Config {
             value: value.into(),
             expected: expected.into(),
         };
+        if self
+            .server
+            .api_token
+            .as_deref()
+            .is_some_and(|t| t.trim().len() < 8)
+        {
+            return Err(invalid(
+                "server.api_token",
+                "(hidden)",
+                "a secret of at least 8 characters, or no key at all to turn the ingest API off",
+            ));
+        }
+        let dir = self.output.dir.as_os_str();
+        if dir.is_empty() || dir == "." || dir == "/" || dir == ".." {
+            return Err(invalid(
+                "output.dir",
+                &self.output.dir.display().to_string(),
+                "a folder of its own (syndic removes the documents it no longer produces there), e.g. \"feeds\"",
+            ));
+        }
+        for (key, value) in [
+            ("site.title", &self.site.title),
+            ("site.publication_name", &self.site.publication_name),
+        ] {
+            if value.trim().is_empty() {
+                return Err(invalid(
+                    key,
+                    value,
+                    "a non-empty name (feeds and Google News require one)",
+                ));
+            }
+        }
+        let lang = &self.site.language;
+        let primary = lang.split('-').next().unwrap_or("");
+        if !(2..=3).contains(&primary.len())
+            || !lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(invalid(
+                "site.language",
+                lang,
+                "a BCP 47 language tag such as \"fr\" or \"ar-MA\"",
+            ));
+        }
         for (key, value) in [
             ("site.public_url", &self.site.public_url),
             ("site.home_url", &self.site.home_url),

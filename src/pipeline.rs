@@ -76,7 +76,11 @@ pub struct Sources<'a> {
 
 /// Renders `units` and commits them as one generation.
 pub fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
+    // Indexes follow what they list, whoever asked for the unit (a change or a retry).
     let mut units = units.clone();
+    if units.iter().any(|u| matches!(u, Unit::Month(_))) {
+        units.insert(Unit::SitemapIndex);
+    }
     if units.contains(&Unit::News) || units.contains(&Unit::SitemapIndex) {
         units.insert(Unit::Robots);
     }

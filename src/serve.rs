@@ -94,7 +94,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         disk: Some(disk_tx),
         applied: applied_tx,
         failures: 0,
-        retry: Default::default(),
+        retry: outcome.failures.iter().map(|f| f.unit()).collect(),
         links,
     };
     Ok(Prepared {

@@ -129,14 +129,16 @@ impl Watcher {
     /// One pass: apply pending changes and time, render what they dirtied, commit.
     pub fn pass(&mut self) {
         let started = Instant::now();
-        let mut dirty = match self.apply_changes() {
-            Ok(dirty) => {
+        // What was applied before a failure stays dirty: it is rendered (or, when
+        // the store cannot be read, retried) like any other change.
+        let mut dirty = Dirty::new();
+        match self.apply_changes(&mut dirty) {
+            Ok(()) => {
                 if self.failures > 0 {
                     tracing::info!(cursor = self.cursor, "store reachable again; caught up");
                 }
                 self.failures = 0;
                 self.metrics.store_up.set(1);
-                dirty
             }
             Err(e) => {
                 self.metrics.store_up.set(0);
@@ -144,9 +146,8 @@ impl Watcher {
                     tracing::warn!(error = %e, "store unreachable; serving the last good documents");
                 }
                 self.failures += 1;
-                Dirty::new()
             }
-        };
+        }
         dirty.extend(self.index.advance(self.clock.now()));
         if self.failures == 0 {
             dirty.append(&mut self.retry);
@@ -185,12 +186,14 @@ impl Watcher {
                 let _ = disk.send(outcome.published);
             }
         }
-        self.applied.send_replace(self.cursor);
+        // Waiters are told the cursor is served only when nothing awaits a retry.
+        if self.retry.is_empty() {
+            self.applied.send_replace(self.cursor);
+        }
     }
 
     /// Reads the change log from the cursor on and applies each article's current state.
-    fn apply_changes(&mut self) -> Result<Dirty, StoreError> {
-        let mut dirty = Dirty::new();
+    fn apply_changes(&mut self, dirty: &mut Dirty) -> Result<(), StoreError> {
         loop {
             let changes = self.store.changes_since(self.cursor, CHANGE_PAGE)?;
             let Some(last) = changes.last().map(|c| c.seq) else {
@@ -214,7 +217,7 @@ impl Watcher {
         self.metrics
             .store_lag_changes
             .set(latest.saturating_sub(self.cursor) as i64);
-        Ok(dirty)
+        Ok(())
     }
 }
 
@@ -227,7 +230,12 @@ pub fn mirror_loop(dir: std::path::PathBuf, commits: Receiver<Published>) {
             }
         }
         for path in &published.removed {
-            let _ = std::fs::remove_file(dir.join(&**path));
+            match std::fs::remove_file(dir.join(&**path)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::error!(path = %dir.join(&**path).display(), error = %e, "could not remove a document from disk");
+                }
+                _ => {}
+            }
         }
     }
 }

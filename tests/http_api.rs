@@ -188,7 +188,10 @@ fn the_id_in_the_body_must_match_the_url() {
         anonymous.to_string().as_bytes(),
     );
     assert_eq!(r.status, 201, "{}", r.text());
-    assert_eq!(r.json(), json!({"id": "id c", "result": "created"}));
+    assert_eq!(
+        r.json(),
+        json!({"id": "id c", "result": "created", "served": true})
+    );
     let feed = server.text("/feed.xml");
     assert!(
         feed.contains("tag:actu.example.ma,2026:article/id%20c"),
@@ -251,7 +254,10 @@ fn a_put_is_served_everywhere_when_it_returns() {
     );
     let r = server.put(&rec);
     assert_eq!(r.status, 201);
-    assert_eq!(r.json(), json!({"id": "new-1", "result": "created"}));
+    assert_eq!(
+        r.json(),
+        json!({"id": "new-1", "result": "created", "served": true})
+    );
     // No waiting: every document that shows it already does.
     for path in [
         "/feed.xml",
@@ -335,7 +341,10 @@ fn an_update_keeps_guid_and_pub_date_and_moves_updated() {
     edited["updated_at"] = json!(ago(5).to_rfc3339());
     let r = server.put(&edited);
     assert_eq!(r.status, 200);
-    assert_eq!(r.json(), json!({"id": "upd-1", "result": "updated"}));
+    assert_eq!(
+        r.json(),
+        json!({"id": "upd-1", "result": "updated", "served": true})
+    );
 
     for path in [
         "/feed.xml",
@@ -467,7 +476,10 @@ fn a_delete_removes_the_article_from_every_document_at_once() {
 
     let r = server.api("DELETE", "/api/articles/del-1", b"");
     assert_eq!(r.status, 200);
-    assert_eq!(r.json(), json!({"id": "del-1", "result": "deleted"}));
+    assert_eq!(
+        r.json(),
+        json!({"id": "del-1", "result": "deleted", "served": true})
+    );
     // No waiting: no document shows it any more, and its own feeds are gone.
     for path in &showing {
         let r = server.get(path);

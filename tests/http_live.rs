@@ -604,7 +604,10 @@ fn a_burst_of_concurrent_puts_coalesces_into_few_regenerations() {
                         rec.to_string().as_bytes(),
                     );
                     assert_eq!(r.status, 201, "{}", r.text());
-                    assert_eq!(r.json(), json!({"id": id, "result": "created"}));
+                    assert_eq!(
+                        r.json(),
+                        json!({"id": id, "result": "created", "served": true})
+                    );
                 }
             });
         }

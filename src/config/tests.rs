@@ -60,17 +60,38 @@ fn environment_overrides_keys_with_typed_values() {
         MINIMAL,
         &[
             ("SYNDIC_FEEDS__ITEMS", "20"),
-            ("SYNDIC_SERVER__API_TOKEN", "s3cret"),
+            ("SYNDIC_SERVER__API_TOKEN", "s3cret-token"),
             ("SYNDIC_STORE__URL", "sqlite:/tmp/x.db"),
             ("OTHER", "1"),
         ],
     )
     .unwrap();
     assert_eq!(c.feeds.items, 20);
-    assert_eq!(c.server.api_token.as_deref(), Some("s3cret"));
+    assert_eq!(c.server.api_token.as_deref(), Some("s3cret-token"));
     assert_eq!(c.store.url, "sqlite:/tmp/x.db");
     let e = load(MINIMAL, &[("SYNDIC_FEEDS__COLOUR", "red")])
         .unwrap_err()
         .to_string();
     assert!(e.contains("colour"), "{e}");
+}
+
+#[test]
+fn short_tokens_and_dangerous_output_folders_are_refused() {
+    let e = load(MINIMAL, &[("SYNDIC_API_TOKEN", "")])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("server.api_token") && !e.contains("\"\""), "{e}");
+    for dir in [".", "/", ""] {
+        let e = load(MINIMAL, &[("SYNDIC_OUTPUT__DIR", dir)])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("output.dir"), "{dir}: {e}");
+    }
+    let e = load(
+        &MINIMAL.replace("language = \"fr\"", "language = \"français\""),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("site.language"), "{e}");
 }

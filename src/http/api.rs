@@ -149,14 +149,18 @@ async fn put(state: &Arc<AppState>, req: Request<Incoming>, raw_id: &str) -> Res
         Err(errors) => return invalid(&errors),
     };
     match write(state, move |store| store.upsert(&[article])).await {
-        Ok(counts) if counts.inserted == 1 => json(
+        Ok((counts, served)) if counts.inserted == 1 => json(
             StatusCode::CREATED,
-            &json!({ "id": id, "result": "created" }),
+            &json!({ "id": id, "result": "created", "served": served }),
         ),
-        Ok(counts) if counts.updated == 1 => {
-            json(StatusCode::OK, &json!({ "id": id, "result": "updated" }))
-        }
-        Ok(_) => json(StatusCode::OK, &json!({ "id": id, "result": "unchanged" })),
+        Ok((counts, served)) if counts.updated == 1 => json(
+            StatusCode::OK,
+            &json!({ "id": id, "result": "updated", "served": served }),
+        ),
+        Ok((_, served)) => json(
+            StatusCode::OK,
+            &json!({ "id": id, "result": "unchanged", "served": served }),
+        ),
         Err(r) => r,
     }
 }
@@ -165,8 +169,11 @@ async fn delete(state: &Arc<AppState>, raw_id: &str) -> Response<Body> {
     let id = decode_id(raw_id);
     let target = id.clone();
     match write(state, move |store| store.delete(&target)).await {
-        Ok(true) => json(StatusCode::OK, &json!({ "id": id, "result": "deleted" })),
-        Ok(false) => error(StatusCode::NOT_FOUND, &format!("no article {id:?}")),
+        Ok((true, served)) => json(
+            StatusCode::OK,
+            &json!({ "id": id, "result": "deleted", "served": served }),
+        ),
+        Ok((false, _)) => error(StatusCode::NOT_FOUND, &format!("no article {id:?}")),
         Err(r) => r,
     }
 }
@@ -204,10 +211,11 @@ async fn batch(state: &Arc<AppState>, req: Request<Incoming>) -> Response<Body> 
         );
     }
     match write(state, move |store| store.upsert(&articles)).await {
-        Ok(c) => json(
+        Ok((c, served)) => json(
             StatusCode::OK,
             &json!({
-                "applied": true, "created": c.inserted, "updated": c.updated, "unchanged": c.unchanged, "results": results,
+                "applied": true, "served": served, "created": c.inserted, "updated": c.updated,
+                "unchanged": c.unchanged, "results": results,
             }),
         ),
         Err(r) => r,
@@ -215,14 +223,17 @@ async fn batch(state: &Arc<AppState>, req: Request<Incoming>) -> Response<Body> 
 }
 
 /// Runs a store write off the async threads, then waits until it is served.
+/// Returns the write's outcome and whether its documents were served in time
+/// (`false`: committed, but not yet served after the wait; it will be).
 async fn write<T: Send + 'static>(
     state: &Arc<AppState>,
     op: impl FnOnce(&dyn crate::store::Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, Response<Body>> {
+) -> Result<(T, bool), Response<Body>> {
     let store = state.store.clone();
     let done = tokio::task::spawn_blocking(move || {
         let out = op(&*store)?;
-        Ok::<_, StoreError>((out, store.latest_seq()?))
+        // Committed: from here on, a failure only means "not known to be served".
+        Ok::<_, StoreError>((out, store.latest_seq().ok()))
     })
     .await;
     let (out, seq) = match done {
@@ -242,7 +253,13 @@ async fn write<T: Send + 'static>(
         }
     };
     let _ = state.nudge.lock().map(|n| n.send(Nudge::Changed));
+    let Some(seq) = seq else {
+        return Ok((out, false));
+    };
     let mut applied = state.applied.clone();
-    let _ = tokio::time::timeout(APPLY_WAIT, applied.wait_for(|&c| c >= seq)).await;
-    Ok(out)
+    let served = matches!(
+        tokio::time::timeout(APPLY_WAIT, applied.wait_for(|&c| c >= seq)).await,
+        Ok(Ok(_))
+    );
+    Ok((out, served))
 }

@@ -7,6 +7,7 @@ use crate::render::{DocKind, paths};
 use headers::{HeaderMapExt, LastModified};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// The `Content-Type` of a document kind.
@@ -36,7 +37,11 @@ pub fn kind_label(kind: DocKind) -> &'static str {
 }
 
 /// Answers GET or HEAD for `path`.
-pub fn serve<B>(state: &AppState, req: &Request<B>, path: &str) -> (&'static str, Response<Body>) {
+pub async fn serve<B>(
+    state: &AppState,
+    req: &Request<B>,
+    path: &str,
+) -> (&'static str, Response<Body>) {
     let key = match path.strip_prefix('/') {
         Some("") => paths::HTML_INDEX,
         Some(rest) => rest,
@@ -52,11 +57,11 @@ pub fn serve<B>(state: &AppState, req: &Request<B>, path: &str) -> (&'static str
             ),
         );
     };
-    let response = respond(state, req, artifact);
+    let response = respond(state, req, artifact.clone()).await;
     (kind_label(artifact.kind), response)
 }
 
-fn respond<B>(state: &AppState, req: &Request<B>, artifact: &Artifact) -> Response<Body> {
+async fn respond<B>(state: &AppState, req: &Request<B>, artifact: Arc<Artifact>) -> Response<Body> {
     let encoding = choose_encoding(req.headers());
     let mut response = Response::new(Body::default());
     let h = response.headers_mut();
@@ -80,11 +85,21 @@ fn respond<B>(state: &AppState, req: &Request<B>, artifact: &Artifact) -> Respon
     if let Ok(v) = HeaderValue::from_str(&format!("<{self_url}>; rel=\"self\"")) {
         h.insert(header::LINK, v);
     }
-    if not_modified(req.headers(), artifact, encoding) {
+    if not_modified(req.headers(), &artifact, encoding) {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         return response;
     }
-    let bytes = artifact.bytes(encoding);
+    // The first request for a compressed variant compresses it, off the async
+    // threads; every later one (until the document changes) reuses the bytes.
+    let bytes = if artifact.is_ready(encoding) {
+        artifact.bytes(encoding)
+    } else {
+        let a = artifact.clone();
+        match tokio::task::spawn_blocking(move || a.bytes(encoding)).await {
+            Ok(b) => b,
+            Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "compression failed\n"),
+        }
+    };
     let h = response.headers_mut();
     if let Some(token) = encoding.token() {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));

@@ -136,7 +136,7 @@ async fn route(state: &Arc<AppState>, req: Request<Incoming>) -> (&'static str, 
     match path.as_str() {
         "/healthz" => ("health", health(state)),
         "/metrics" => ("metrics", metrics(state)),
-        _ => documents::serve(state, &req, &path),
+        _ => documents::serve(state, &req, &path).await,
     }
 }
 

@@ -103,6 +103,25 @@ impl Article {
     }
 }
 
+/// What sitemaps show of one article (read from the store without its bodies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRow {
+    /// Article id.
+    pub id: String,
+    /// Permalink.
+    pub url: String,
+    /// Headline (news sitemap).
+    pub title: String,
+    /// Language, `None` for the site's.
+    pub language: Option<String>,
+    /// First publication.
+    pub published_at: DateTime<Utc>,
+    /// Last update (`lastmod`).
+    pub updated_at: DateTime<Utc>,
+    /// Lead image URL.
+    pub image_url: Option<String>,
+}
+
 /// Formats a time the way the store keeps it: RFC 3339, UTC, whole seconds.
 pub fn store_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

@@ -20,6 +20,13 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// Most authors or tags on one article (each becomes a feed).
+pub const MAX_NAMES: usize = 64;
+/// Longest author, tag or section name.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest text field, in bytes (Google News takes articles up to 1 MB).
+pub const MAX_TEXT_BYTES: usize = 2 << 20;
+
 const FIELDS: &[&str] = &[
     "id",
     "url",
@@ -127,6 +134,16 @@ impl Validator<'_> {
     fn opt_string(&mut self, field: &str) -> Option<String> {
         match self.map.get(field) {
             None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.len() > MAX_TEXT_BYTES => {
+                self.fail(
+                    field,
+                    &format!(
+                        "is {} bytes long; at most {MAX_TEXT_BYTES} are accepted",
+                        s.len()
+                    ),
+                );
+                None
+            }
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
                 self.fail(field, &format!("expected a string, found {}", kind(other)));
@@ -224,9 +241,23 @@ impl Validator<'_> {
                 return Vec::new();
             }
         };
+        if items.len() > MAX_NAMES {
+            self.fail(
+                field,
+                &format!(
+                    "has {} entries; at most {MAX_NAMES} are accepted",
+                    items.len()
+                ),
+            );
+            return Vec::new();
+        }
         let mut raw = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             match item {
+                Value::String(s) if s.chars().count() > MAX_NAME_CHARS => self.fail(
+                    &format!("{field}[{i}]"),
+                    &format!("is longer than {MAX_NAME_CHARS} characters"),
+                ),
                 Value::String(s) => raw.push(s.as_str()),
                 _ => self.fail(
                     &format!("{field}[{i}]"),
@@ -371,11 +402,9 @@ impl Validator<'_> {
 /// distinct by slug with the first spelling kept.
 pub fn clean_names<'a>(raw: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let mut slugs: Vec<String> = Vec::new();
+    let mut slugs = std::collections::HashSet::new();
     for name in raw.into_iter().map(clean::line).filter(|n| !n.is_empty()) {
-        let slug = slugify(&name);
-        if !slugs.contains(&slug) {
-            slugs.push(slug);
+        if slugs.insert(slugify(&name)) {
             names.push(name);
         }
     }

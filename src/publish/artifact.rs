@@ -75,6 +75,16 @@ impl Artifact {
         }
     }
 
+    /// Whether the bytes of a variant are at hand (identity always; a compressed
+    /// variant once made).
+    pub fn is_ready(&self, encoding: Encoding) -> bool {
+        match encoding {
+            Encoding::Identity => true,
+            Encoding::Gzip => self.gzip.get().is_some(),
+            Encoding::Brotli => self.brotli.get().is_some(),
+        }
+    }
+
     /// The bytes of a variant; a compressed one is made on first use and kept for
     /// the life of this artifact (one generation), never per request.
     pub fn bytes(&self, encoding: Encoding) -> Bytes {

@@ -54,7 +54,14 @@ fn prune(root: &Path, dir: &Path, keep: &HashSet<String>) -> Result<usize, DiskE
     let mut removed = 0;
     for entry in entries {
         let path = entry.map_err(fail)?.path();
-        if path.is_dir() {
+        // Never follow a link out of the output folder.
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        if meta.is_dir() {
             removed += prune(root, &path, keep)?;
             let _ = std::fs::remove_dir(&path); // only succeeds when empty
             continue;

@@ -6,7 +6,7 @@ use super::sitemap::{SITEMAP_NS, SitemapRef, write_index};
 use super::xml::{self, text_element};
 use super::{DocKind, Document, RenderError, paths, w3c_time};
 use crate::config::Site;
-use crate::store::LinkRow;
+use crate::model::LinkRow;
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";

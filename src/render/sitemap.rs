@@ -5,7 +5,7 @@ use super::xml::{self, XmlWriter, text_element};
 use super::{DocKind, Document, RenderError, paths, w3c_time};
 use crate::config::Site;
 use crate::index::Month;
-use crate::store::LinkRow;
+use crate::model::LinkRow;
 use chrono::{DateTime, Utc};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 

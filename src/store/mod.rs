@@ -9,6 +9,7 @@ mod postgres;
 mod rows;
 mod sqlite;
 
+pub use crate::model::LinkRow;
 use crate::model::{Article, FieldError};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -80,25 +81,6 @@ pub struct MetaRow {
     pub authors: Vec<String>,
     /// Tag display names, distinct by slug.
     pub tags: Vec<String>,
-}
-
-/// What sitemaps need of one article.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkRow {
-    /// Article id.
-    pub id: String,
-    /// Permalink.
-    pub url: String,
-    /// Headline (news sitemap).
-    pub title: String,
-    /// Language, `None` for the site's.
-    pub language: Option<String>,
-    /// First publication.
-    pub published_at: DateTime<Utc>,
-    /// Last update (`lastmod`).
-    pub updated_at: DateTime<Utc>,
-    /// Lead image URL.
-    pub image_url: Option<String>,
 }
 
 /// One entry of the change log.

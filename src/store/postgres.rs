@@ -39,6 +39,12 @@ impl PostgresStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(3));
         }
+        // A server that vanishes without closing the connection (a network cut)
+        // is noticed within seconds, not after the kernel's two-hour default.
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(5))
+            .tcp_user_timeout(Duration::from_secs(10));
         let store = PostgresStore {
             url: redact(url),
             config,
@@ -316,7 +322,10 @@ impl Store for PostgresStore {
         visit: &mut dyn FnMut(MetaRow),
         bad: &mut dyn FnMut(BadRow),
     ) -> Result<u64, StoreError> {
-        self.with("scan", |c| {
+        // Rows are handed on only once the whole scan succeeded: `with` may run the
+        // closure twice (a stale connection), and the index must see each row once.
+        let (cursor, rows) = self.with("scan", |c| {
+            let mut found = Vec::new();
             let mut tx = c
                 .build_transaction()
                 .isolation_level(postgres::IsolationLevel::RepeatableRead)
@@ -327,15 +336,19 @@ impl Store for PostgresStore {
             let sql = format!("{} ORDER BY id", select(false));
             let mut rows = tx.query_raw(sql.as_str(), std::iter::empty::<&str>())?;
             while let Some(row) = rows.next()? {
-                match rows::article(article_columns(&row)) {
-                    Ok(a) => visit(rows::meta(&a)),
-                    Err(b) => bad(b),
-                }
+                found.push(rows::article(article_columns(&row)).map(|a| rows::meta(&a)));
             }
             drop(rows);
             tx.commit()?;
-            Ok(cursor as u64)
-        })
+            Ok((cursor as u64, found))
+        })?;
+        for row in rows {
+            match row {
+                Ok(m) => visit(m),
+                Err(b) => bad(b),
+            }
+        }
+        Ok(cursor)
     }
 
     fn changes_since(&self, cursor: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
