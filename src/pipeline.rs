@@ -21,11 +21,19 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum UnitError {
     /// Reading what it shows failed.
-    #[error("{unit:?}: {source}")]
-    Store { unit: Unit, source: StoreError },
+    #[error("{what}: {source}")]
+    Store {
+        unit: Unit,
+        what: String,
+        source: StoreError,
+    },
     /// A renderer failed.
-    #[error("{unit:?}: {source}")]
-    Render { unit: Unit, source: RenderError },
+    #[error("{what}: {source}")]
+    Render {
+        unit: Unit,
+        what: String,
+        source: RenderError,
+    },
 }
 
 impl UnitError {
@@ -150,8 +158,16 @@ fn render_unit(
 ) -> Result<Vec<Document>, UnitError> {
     let Sources { config, index, .. } = *sources;
     let site = &config.site;
-    let store_err = |source| UnitError::Store { unit, source };
-    let render_err = |source| UnitError::Render { unit, source };
+    let store_err = |source| UnitError::Store {
+        unit,
+        what: describe(index, unit),
+        source,
+    };
+    let render_err = |source| UnitError::Render {
+        unit,
+        what: describe(index, unit),
+        source,
+    };
     match unit {
         Unit::Feed(key) => render_feed(sources, key, unit),
         Unit::Month(month) => {
@@ -220,9 +236,11 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
     let ids = index.feed_items(key);
     let articles = in_order(
         &ids,
-        store
-            .articles(&ids)
-            .map_err(|source| UnitError::Store { unit, source })?,
+        store.articles(&ids).map_err(|source| UnitError::Store {
+            unit,
+            what: describe(index, unit),
+            source,
+        })?,
         |a| &a.id,
     );
     let info = index.feed_info(key);
@@ -230,8 +248,11 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
         info: &info,
         articles: &articles,
     };
-    render::feed_documents(&config.site, &view, index.now())
-        .map_err(|source| UnitError::Render { unit, source })
+    render::feed_documents(&config.site, &view, index.now()).map_err(|source| UnitError::Render {
+        unit,
+        what: describe(index, unit),
+        source,
+    })
 }
 
 /// Sitemap rows of recent articles (the news window, the last two months), kept
@@ -289,6 +310,21 @@ impl LinkCache {
             .iter()
             .filter_map(|id| fresh.remove(*id).or_else(|| rows.get(*id).cloned()))
             .collect())
+    }
+}
+
+/// The documents of a unit, as a reader of the logs would look for them.
+fn describe(index: &Index, unit: Unit) -> String {
+    match unit {
+        Unit::Feed(key) => {
+            let dir = paths::feed_dir(&index.feed_info(key));
+            format!("{dir}{} ({} and {})", paths::RSS, paths::ATOM, paths::JSON)
+        }
+        Unit::Month(month) => format!("sitemaps/{}.xml", month.label()),
+        Unit::SitemapIndex => paths::SITEMAP_INDEX.into(),
+        Unit::News => paths::NEWS_SITEMAP.into(),
+        Unit::Robots => paths::ROBOTS.into(),
+        Unit::Directory => format!("{} and {}", paths::HTML_INDEX, paths::OPML),
     }
 }
 

@@ -34,6 +34,8 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest request head accepted (larger gets 431).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Connections served at once; more are closed as they arrive.
+pub const MAX_CONNECTIONS: usize = 8192;
 /// Time given to open connections to finish on shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -66,6 +68,7 @@ pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Fut
         .max_buf_size(MAX_HEADER_BYTES.max(8192))
         .keep_alive(true);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::pin!(shutdown);
     loop {
         let (stream, _) = tokio::select! {
@@ -79,12 +82,20 @@ pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Fut
             },
             () = &mut shutdown => break,
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(
+                limit = MAX_CONNECTIONS,
+                "connection limit reached; closing a new connection"
+            );
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
         let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
         let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             let _ = conn.await;
+            drop(slot);
         });
     }
     drop(listener);

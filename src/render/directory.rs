@@ -36,12 +36,28 @@ fn title(site: &Site, info: &FeedInfo) -> String {
     .title(site)
 }
 
-const GROUPS: [(FeedKind, &str); 4] = [
-    (FeedKind::Global, "Toute l’actualité"),
-    (FeedKind::Section, "Rubriques"),
-    (FeedKind::Tag, "Sujets"),
-    (FeedKind::Author, "Auteurs"),
-];
+/// The directory's words in the site's language (French, Arabic, else English):
+/// page title suffix, then the four groups of feeds.
+fn labels(language: &str) -> (&'static str, [(FeedKind, &'static str); 4]) {
+    let words = match language.split('-').next().unwrap_or("") {
+        "fr" => [
+            "flux",
+            "Toute l’actualité",
+            "Rubriques",
+            "Sujets",
+            "Auteurs",
+        ],
+        "ar" => ["خلاصات", "كل الأخبار", "الأقسام", "المواضيع", "الكتّاب"],
+        _ => ["feeds", "All news", "Sections", "Topics", "Authors"],
+    };
+    let kinds = [
+        FeedKind::Global,
+        FeedKind::Section,
+        FeedKind::Tag,
+        FeedKind::Author,
+    ];
+    (words[0], std::array::from_fn(|i| (kinds[i], words[i + 1])))
+}
 
 const FORMATS: [(&str, &str, &str); 3] = [
     (paths::RSS, "application/rss+xml", "RSS"),
@@ -58,7 +74,7 @@ pub fn opml(site: &Site, feeds: &[FeedInfo]) -> Result<Document, RenderError> {
         w.create_element("head")
             .write_inner_content(|w| text_element(w, "title", &site.title))?;
         w.write_event(Event::Start(BytesStart::new("body")))?;
-        for (kind, label) in GROUPS {
+        for (kind, label) in labels(&site.language).1 {
             let group: Vec<&FeedInfo> = feeds.iter().filter(|f| f.key.kind == kind).collect();
             if group.is_empty() {
                 continue;
@@ -68,8 +84,7 @@ pub fn opml(site: &Site, feeds: &[FeedInfo]) -> Result<Document, RenderError> {
                 .write_inner_content(|w| {
                     for info in group {
                         let t = title(site, info);
-                        let url =
-                            paths::url(site, &format!("{}{}", paths::feed_dir(info), paths::RSS));
+                        let url = paths::url(site, &paths::feed_doc(info, paths::RSS));
                         w.create_element("outline")
                             .with_attributes([
                                 ("type", "rss"),
@@ -129,14 +144,18 @@ fn write_html(w: &mut XmlWriter, site: &Site, feeds: &[FeedInfo]) -> std::io::Re
                 ("content", "width=device-width, initial-scale=1"),
             ])
             .write_empty()?;
-        text_element(w, "title", &format!("{} — flux", site.title))?;
+        text_element(
+            w,
+            "title",
+            &format!("{} — {}", site.title, labels(&site.language).0),
+        )?;
         for info in feeds
             .iter()
             .filter(|f| matches!(f.key.kind, FeedKind::Global | FeedKind::Section))
         {
             let t = title(site, info);
             for (file, mime, _) in FORMATS {
-                let href = paths::url(site, &format!("{}{file}", paths::feed_dir(info)));
+                let href = paths::url(site, &paths::feed_doc(info, file));
                 w.create_element("link")
                     .with_attributes([
                         ("rel", "alternate"),
@@ -152,7 +171,7 @@ fn write_html(w: &mut XmlWriter, site: &Site, feeds: &[FeedInfo]) -> std::io::Re
     w.write_event(Event::Start(BytesStart::new("body")))?;
     text_element(w, "h1", &site.title)?;
     text_element(w, "p", &site.description)?;
-    for (kind, label) in GROUPS {
+    for (kind, label) in labels(&site.language).1 {
         let group: Vec<&FeedInfo> = feeds.iter().filter(|f| f.key.kind == kind).collect();
         if !group.is_empty() {
             write_group(w, site, label, &group)?;
@@ -179,7 +198,7 @@ fn write_group(
                 };
                 w.write_event(Event::Text(BytesText::new(name)))?;
                 for (file, mime, label) in FORMATS {
-                    let href = paths::url(site, &format!("{}{file}", paths::feed_dir(info)));
+                    let href = paths::url(site, &paths::feed_doc(info, file));
                     w.write_event(Event::Text(BytesText::new(" · ")))?;
                     w.create_element("a")
                         .with_attributes([("href", href.as_str()), ("type", mime)])

@@ -48,7 +48,7 @@ struct Item<'a> {
 
 /// Renders a feed as JSON Feed 1.1, pretty-printed.
 pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
-    let feed_path = format!("{}{}", paths::feed_dir(view.info), paths::JSON);
+    let feed_path = paths::feed_doc(view.info, paths::JSON);
     let feed = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: view.title(site),

@@ -42,6 +42,11 @@ pub fn feed_dir(info: &FeedInfo) -> String {
     }
 }
 
+/// The path of one of a feed's documents, e.g. `tags/etats-unis/atom.xml`.
+pub fn feed_doc(info: &FeedInfo, file: &str) -> String {
+    format!("{}{file}", feed_dir(info))
+}
+
 /// The absolute URL of a document path.
 pub fn url(site: &Site, path: &str) -> String {
     format!("{}{}", site.public_url, path)

@@ -13,7 +13,7 @@ const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
 
 /// Renders a feed as RSS 2.0.
 pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
-    let self_path = format!("{}{}", paths::feed_dir(view.info), paths::RSS);
+    let self_path = paths::feed_doc(view.info, paths::RSS);
     let channel = Channel {
         title: view.title(site),
         link: site.home_url.clone(),
