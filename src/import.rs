@@ -49,7 +49,46 @@ pub fn import(
     report: &mut dyn Write,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary, ImportError> {
-    let mut summary = Summary::default();
+    // Two stages on two threads: this one reads and validates, a writer upserts
+    // the batches; at most two batches wait between them, so memory stays bounded.
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Article>>(2);
+    std::thread::scope(|scope| {
+        let write = move || {
+            let mut counts = UpsertCounts::default();
+            for batch in received {
+                counts += store.upsert(&batch)?;
+            }
+            Ok::<_, StoreError>(counts)
+        };
+        let writer = std::thread::Builder::new()
+            .name("syndic-import-write".into())
+            .spawn_scoped(scope, write)
+            .map_err(|e| {
+                ImportError::Store(StoreError::Unavailable(format!(
+                    "cannot start the writer thread: {e}"
+                )))
+            })?;
+        let read = read_records(input, source, options, report, progress, &batches);
+        drop(batches);
+        let counts = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        let rejected = read?;
+        Ok(Summary { counts, rejected })
+    })
+}
+
+/// Reads and validates every line, sending valid records in batches; returns the
+/// number rejected. Stops early if the writer has stopped (its error is reported).
+fn read_records(
+    input: &mut dyn BufRead,
+    source: &str,
+    options: Options,
+    report: &mut dyn Write,
+    progress: &mut dyn FnMut(u64),
+    batches: &std::sync::mpsc::SyncSender<Vec<Article>>,
+) -> Result<usize, ImportError> {
+    let mut rejected = 0;
     let mut batch: Vec<Article> = Vec::with_capacity(BATCH);
     let mut bytes = Vec::new();
     let (mut number, mut read) = (0usize, 0u64);
@@ -72,7 +111,7 @@ pub fn import(
             content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content); // a UTF-8 byte-order mark
         }
         let Ok(line) = std::str::from_utf8(content) else {
-            summary.rejected += 1;
+            rejected += 1;
             let _ = writeln!(report, "{source}:{number}: (record): not valid UTF-8");
             continue;
         };
@@ -83,23 +122,27 @@ pub fn import(
         match model::from_json_str(line) {
             Ok(article) => batch.push(shifted(article, options.shift)),
             Err(errors) => {
-                summary.rejected += 1;
+                rejected += 1;
                 for e in errors {
                     let _ = writeln!(report, "{source}:{number}: {e}");
                 }
             }
         }
         if batch.len() == BATCH {
-            summary.counts += store.upsert(&batch)?;
-            batch.clear();
+            if batches
+                .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                .is_err()
+            {
+                return Ok(rejected); // the writer failed; its error is the one to report
+            }
             progress(read);
         }
     }
     if !batch.is_empty() {
-        summary.counts += store.upsert(&batch)?;
+        let _ = batches.send(batch);
     }
     progress(read);
-    Ok(summary)
+    Ok(rejected)
 }
 
 fn shifted(mut a: Article, shift: Option<TimeDelta>) -> Article {

@@ -20,7 +20,13 @@ fn is_xml_char(c: char) -> bool {
 
 /// Removes characters XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE, U+FFFF).
 pub fn xml_safe(text: &str) -> Cow<'_, str> {
-    if text.chars().all(is_xml_char) {
+    // In UTF-8 the forbidden characters are the bytes below 0x20 (but tab, LF,
+    // CR) and U+FFFE/U+FFFF (EF BF BE/BF): a byte scan finds most text clean.
+    let bytes = text.as_bytes();
+    let suspicious = bytes
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xBF);
+    if !suspicious || text.chars().all(is_xml_char) {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())

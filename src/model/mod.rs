@@ -97,9 +97,45 @@ impl Article {
 
     /// A digest of every field, to tell a real change from a re-import of the same record.
     pub fn digest(&self) -> String {
-        // Serialising a plain struct of strings, dates and numbers cannot fail.
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        blake3::hash(&json).to_hex()[..32].to_owned()
+        let mut h = blake3::Hasher::new();
+        // Every field, each prefixed by its length, so that no two records collide
+        // by shifting text from one field to the next.
+        let mut put = |text: Option<&str>| {
+            match text {
+                None => h.update(&u64::MAX.to_le_bytes()),
+                Some(t) => h
+                    .update(&(t.len() as u64).to_le_bytes())
+                    .update(t.as_bytes()),
+            };
+        };
+        let image = self.image.as_ref();
+        let dims = image.map(|i| format!("{:?}x{:?}", i.width, i.height));
+        for text in [
+            Some(self.id.as_str()),
+            Some(&self.url),
+            Some(&self.title),
+            self.summary.as_deref(),
+            self.content_html.as_deref(),
+            self.section.as_deref(),
+            self.language.as_deref(),
+            Some(self.status.as_str()),
+            image.map(|i| i.url.as_str()),
+            image.map(|i| i.mime_type.as_str()),
+            dims.as_deref(),
+            image.and_then(|i| i.caption.as_deref()),
+        ] {
+            put(text);
+        }
+        for list in [&self.authors, &self.tags] {
+            put(Some(&list.len().to_string()));
+            list.iter().for_each(|n| put(Some(n)));
+        }
+        put(Some(&format!(
+            "{} {}",
+            self.published_at.timestamp(),
+            self.updated_at.timestamp()
+        )));
+        h.finalize().to_hex()[..32].to_owned()
     }
 }
 
