@@ -22,8 +22,10 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 pub use directory::{html_index, opml, robots};
-pub use news::news_sitemap;
-pub use sitemap::{SitemapRef, month_sitemaps, sitemap_index};
+pub use news::{news_entry, news_sitemap, news_sitemap_from};
+pub use sitemap::{
+    SitemapRef, UrlEntry, month_entry, month_sitemaps, month_sitemaps_from, sitemap_index,
+};
 
 /// A document failed to render.
 #[derive(Debug, Error)]

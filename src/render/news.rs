@@ -2,12 +2,11 @@
 //! exactly Google's elements. Over 1,000 URLs, `news-sitemap.xml` becomes an
 //! index over `news-sitemaps/N.xml` parts.
 
-use super::sitemap::{SITEMAP_NS, SitemapRef, write_index};
+use super::sitemap::{SITEMAP_NS, SitemapRef, UrlEntry, indent, split_into_files, write_index};
 use super::xml::{self, text_element};
 use super::{DocKind, Document, RenderError, paths, w3c_time};
 use crate::config::Site;
 use crate::model::LinkRow;
-use quick_xml::events::{BytesEnd, BytesStart, Event};
 
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
 /// Most `<url>` elements Google accepts in one news sitemap.
@@ -16,19 +15,57 @@ pub const MAX_NEWS_URLS: usize = 1000;
 /// The news sitemap document(s) for these rows (newest first). No rows, no
 /// document: an empty `<urlset>` is invalid and Google rejects it.
 pub fn news_sitemap(site: &Site, rows: &[LinkRow]) -> Result<Vec<Document>, RenderError> {
-    if rows.len() <= MAX_NEWS_URLS {
-        return Ok(rows_document(site, paths::NEWS_SITEMAP, rows)?
-            .into_iter()
-            .collect());
+    let entries = rows
+        .iter()
+        .map(|r| news_entry(site, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    news_sitemap_from(site, &entries.iter().collect::<Vec<_>>())
+}
+
+/// The `<url>` entry of an article in the news sitemap.
+pub fn news_entry(site: &Site, row: &LinkRow) -> Result<UrlEntry, RenderError> {
+    let mut w = xml::writer(512);
+    let written = w.create_element("url").write_inner_content(|w| {
+        text_element(w, "loc", &row.url)?;
+        w.create_element("news:news").write_inner_content(|w| {
+            w.create_element("news:publication")
+                .write_inner_content(|w| {
+                    text_element(w, "news:name", &site.publication_name)?;
+                    text_element(
+                        w,
+                        "news:language",
+                        &news_language(row.language.as_deref(), &site.language),
+                    )
+                })?;
+            text_element(w, "news:publication_date", &w3c_time(row.published_at))?;
+            text_element(w, "news:title", &row.title)
+        })?;
+        Ok(())
+    });
+    written.map_err(|e| RenderError::Xml {
+        path: format!("news entry {}", row.url),
+        message: e.to_string(),
+    })?;
+    Ok(UrlEntry {
+        xml: indent(&w.into_inner()),
+        updated: row.updated_at,
+    })
+}
+
+/// The news sitemap from rendered entries (newest first): one file up to 1,000
+/// URLs, else parts of 1,000 under an index.
+pub fn news_sitemap_from(site: &Site, entries: &[&UrlEntry]) -> Result<Vec<Document>, RenderError> {
+    let open = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:news=\"{NEWS_NS}\">"
+    );
+    if entries.len() <= MAX_NEWS_URLS {
+        return Ok(split_into_files(&open, entries, MAX_NEWS_URLS, |_| {
+            paths::NEWS_SITEMAP.to_owned()
+        }));
     }
-    let mut docs = Vec::new();
-    for (i, chunk) in rows.chunks(MAX_NEWS_URLS).enumerate() {
-        docs.extend(rows_document(
-            site,
-            &format!("news-sitemaps/{}.xml", i + 1),
-            chunk,
-        )?);
-    }
+    let mut docs = split_into_files(&open, entries, MAX_NEWS_URLS, |i| {
+        format!("news-sitemaps/{}.xml", i + 1)
+    });
     let refs: Vec<SitemapRef> = docs
         .iter()
         .map(|d| SitemapRef {
@@ -45,48 +82,6 @@ pub fn news_sitemap(site: &Site, rows: &[LinkRow]) -> Result<Vec<Document>, Rend
         last_modified,
     });
     Ok(docs)
-}
-
-fn rows_document(
-    site: &Site,
-    path: &str,
-    rows: &[LinkRow],
-) -> Result<Option<Document>, RenderError> {
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let body = xml::document(path, |w| {
-        let start = BytesStart::new("urlset")
-            .with_attributes([("xmlns", SITEMAP_NS), ("xmlns:news", NEWS_NS)]);
-        w.write_event(Event::Start(start))?;
-        for row in rows {
-            w.create_element("url").write_inner_content(|w| {
-                text_element(w, "loc", &row.url)?;
-                w.create_element("news:news").write_inner_content(|w| {
-                    w.create_element("news:publication")
-                        .write_inner_content(|w| {
-                            text_element(w, "news:name", &site.publication_name)?;
-                            text_element(
-                                w,
-                                "news:language",
-                                &news_language(row.language.as_deref(), &site.language),
-                            )
-                        })?;
-                    text_element(w, "news:publication_date", &w3c_time(row.published_at))?;
-                    text_element(w, "news:title", &row.title)
-                })?;
-                Ok(())
-            })?;
-        }
-        w.write_event(Event::End(BytesEnd::new("urlset")))
-    })?;
-    let last_modified = rows.iter().map(|r| r.updated_at).max();
-    Ok(Some(Document {
-        path: path.to_owned(),
-        kind: DocKind::Sitemap,
-        body,
-        last_modified,
-    }))
 }
 
 /// Google's language code: the ISO 639 code of the BCP 47 tag, except `zh-cn` and

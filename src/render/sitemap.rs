@@ -26,30 +26,73 @@ pub struct SitemapRef {
     pub lastmod: Option<DateTime<Utc>>,
 }
 
+/// One `<url>` element rendered on its own, with its `lastmod`: a sitemap file is
+/// a header, entries and a footer, so an entry can be kept and reused while its
+/// article does not change.
+#[derive(Debug, Clone)]
+pub struct UrlEntry {
+    /// The element, on its own line, indented to sit inside `<urlset>`.
+    pub xml: Vec<u8>,
+    /// When the article last changed.
+    pub updated: DateTime<Utc>,
+}
+
 /// The sitemap files of one month (rows newest first), split at the limits.
 pub fn month_sitemaps(month: Month, rows: &[LinkRow]) -> Result<Vec<Document>, RenderError> {
+    let entries = rows
+        .iter()
+        .map(month_entry)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(month_sitemaps_from(
+        month,
+        &entries.iter().collect::<Vec<_>>(),
+    ))
+}
+
+/// The `<url>` entry of an article in its month's sitemap.
+pub fn month_entry(row: &LinkRow) -> Result<UrlEntry, RenderError> {
+    let xml = url_entry(row).map_err(|e| RenderError::Xml {
+        path: format!("sitemap entry {}", row.url),
+        message: e.to_string(),
+    })?;
+    Ok(UrlEntry {
+        xml,
+        updated: row.updated_at,
+    })
+}
+
+/// The sitemap files of one month from rendered entries (newest first).
+pub fn month_sitemaps_from(month: Month, entries: &[&UrlEntry]) -> Vec<Document> {
     let base = format!("sitemaps/{}", month.label());
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:image=\"{IMAGE_NS}\">"
     );
+    split_into_files(&open, entries, MAX_URLS, |i| part_path(&base, i))
+}
+
+/// Concatenates entries into files of at most `max_urls` entries and 50 MB each.
+pub fn split_into_files(
+    open: &str,
+    entries: &[&UrlEntry],
+    max_urls: usize,
+    path: impl Fn(usize) -> String,
+) -> Vec<Document> {
     let close = "\n</urlset>\n";
     let mut docs = Vec::new();
-    let mut current = PartBuilder::new(&open);
-    for row in rows {
-        let entry = url_entry(row).map_err(|e| RenderError::Xml {
-            path: base.clone(),
-            message: e.to_string(),
-        })?;
-        if current.count == MAX_URLS || current.body.len() + entry.len() + close.len() > MAX_BYTES {
-            docs.push(current.finish(&part_path(&base, docs.len()), close));
-            current = PartBuilder::new(&open);
+    let mut current = PartBuilder::new(open);
+    for entry in entries {
+        if current.count == max_urls
+            || current.body.len() + entry.xml.len() + close.len() > MAX_BYTES
+        {
+            docs.push(current.finish(&path(docs.len()), close));
+            current = PartBuilder::new(open);
         }
-        current.push(&entry, row.updated_at);
+        current.push(&entry.xml, entry.updated);
     }
     if current.count > 0 {
-        docs.push(current.finish(&part_path(&base, docs.len()), close));
+        docs.push(current.finish(&path(docs.len()), close));
     }
-    Ok(docs)
+    docs
 }
 
 fn part_path(base: &str, index: usize) -> String {
@@ -108,7 +151,8 @@ fn url_entry(row: &LinkRow) -> std::io::Result<Vec<u8>> {
     Ok(indent(&inner))
 }
 
-fn indent(xml: &[u8]) -> Vec<u8> {
+/// Puts an element rendered at column 0 on its own line, one level in.
+pub(super) fn indent(xml: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(xml.len() + 64);
     out.extend_from_slice(b"\n  ");
     for &b in xml {

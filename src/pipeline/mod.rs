@@ -10,12 +10,14 @@ use crate::config::Config;
 use crate::index::{Dirty, FeedKey, Index, Unit};
 use crate::publish::{Published, Publisher, Staging};
 use crate::render::{self, Document, FeedView, RenderError, SitemapRef, paths};
-use crate::store::{LinkRow, Store, StoreError};
-use chrono::{DateTime, Utc};
+use crate::store::{Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use thiserror::Error;
+
+mod links;
+pub use links::{LINK_CACHE_WINDOW, LinkCache};
 
 /// Why one unit could not be rendered.
 #[derive(Debug, Error)]
@@ -131,7 +133,7 @@ fn render_parallel(sources: &Sources, units: &[Unit]) -> Vec<Rendered> {
     let results = Mutex::new(Vec::with_capacity(units.len()));
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| {
+            let work = || {
                 let mut local = Vec::new();
                 while let Some(&unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
                     local.push((unit, render_unit(sources, None, unit)));
@@ -140,7 +142,15 @@ fn render_parallel(sources: &Sources, units: &[Unit]) -> Vec<Rendered> {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .extend(local);
-            });
+            };
+            // Threads are a convenience, not a need: without one, render here.
+            if std::thread::Builder::new()
+                .name("syndic-render".into())
+                .spawn_scoped(scope, work)
+                .is_err()
+            {
+                work();
+            }
         }
     });
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -171,11 +181,16 @@ fn render_unit(
     match unit {
         Unit::Feed(key) => render_feed(sources, key, unit),
         Unit::Month(month) => {
-            let rows = sources
+            let links = sources
                 .links
                 .get(sources, &index.month_items(month))
                 .map_err(store_err)?;
-            render::month_sitemaps(month, &rows).map_err(render_err)
+            let entries = links
+                .iter()
+                .map(|l| l.month_entry())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(render_err)?;
+            Ok(render::month_sitemaps_from(month, &entries))
         }
         Unit::SitemapIndex => {
             let refs: Vec<SitemapRef> = staged.map_or_else(Vec::new, |s| {
@@ -195,11 +210,16 @@ fn render_unit(
             ])
         }
         Unit::News => {
-            let rows = sources
+            let links = sources
                 .links
                 .get(sources, &index.news_items())
                 .map_err(store_err)?;
-            render::news_sitemap(site, &rows).map_err(render_err)
+            let entries = links
+                .iter()
+                .map(|l| l.news_entry(site))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(render_err)?;
+            render::news_sitemap_from(site, &entries).map_err(render_err)
         }
         Unit::Robots => {
             let has = |p: &str| staged.is_some_and(|s| s.get(p).is_some());
@@ -253,64 +273,6 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
         what: describe(index, unit),
         source,
     })
-}
-
-/// Sitemap rows of recent articles (the news window, the last two months), kept
-/// between passes so that a change re-reads one row, not a whole month. Rows of
-/// changed articles must be forgotten ([`LinkCache::forget`]).
-#[derive(Debug, Default)]
-pub struct LinkCache {
-    rows: Mutex<HashMap<String, LinkRow>>,
-}
-
-/// Articles first published this long before now have their sitemap rows kept.
-pub const LINK_CACHE_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(62);
-
-impl LinkCache {
-    /// Drops the rows of these articles (they changed).
-    pub fn forget<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
-        let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
-        for id in ids {
-            rows.remove(id);
-        }
-    }
-
-    /// Drops rows that fell out of the window.
-    pub fn evict_older_than(&self, cutoff: DateTime<Utc>) {
-        self.rows
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, r| r.published_at >= cutoff);
-    }
-
-    /// The rows of `ids`, in that order: cached ones, then the rest from the store.
-    fn get(&self, sources: &Sources, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
-        let keep_after = sources.index.now() - LINK_CACHE_WINDOW;
-        let missing: Vec<&str> = {
-            let rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
-            ids.iter()
-                .copied()
-                .filter(|id| !rows.contains_key(*id))
-                .collect()
-        };
-        let fetched = if missing.is_empty() {
-            Vec::new()
-        } else {
-            sources.store.links(&missing)?
-        };
-        let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
-        let mut fresh: HashMap<String, LinkRow> = HashMap::with_capacity(fetched.len());
-        for row in fetched {
-            if row.published_at >= keep_after {
-                rows.insert(row.id.clone(), row.clone());
-            }
-            fresh.insert(row.id.clone(), row);
-        }
-        Ok(ids
-            .iter()
-            .filter_map(|id| fresh.remove(*id).or_else(|| rows.get(*id).cloned()))
-            .collect())
-    }
 }
 
 /// The documents of a unit, as a reader of the logs would look for them.
