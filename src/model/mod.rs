@@ -6,13 +6,15 @@
 //! Must not: touch the store, the clock or any output format.
 
 pub mod clean;
+mod fields;
 pub mod slug;
 mod validate;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use validate::{FieldError, clean_names, from_json, from_json_str};
+pub use fields::clean_names;
+pub use validate::{FieldError, from_json, from_json_str};
 
 /// Whether an article may be syndicated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

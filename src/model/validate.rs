@@ -1,6 +1,7 @@
 //! Validation of one article record, field by field, collecting every error.
 
-use super::{Article, Image, Status, clean, slug::slugify};
+use super::fields::{clean_names, guess_image_type, is_language_tag, is_mime, kind};
+use super::{Article, Image, Status, clean};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -395,62 +396,5 @@ impl Validator<'_> {
                 None
             }
         }
-    }
-}
-
-/// Cleans display names (authors, tags): one line each, empty ones dropped,
-/// distinct by slug with the first spelling kept.
-pub fn clean_names<'a>(raw: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut slugs = std::collections::HashSet::new();
-    for name in raw.into_iter().map(clean::line).filter(|n| !n.is_empty()) {
-        if slugs.insert(slugify(&name)) {
-            names.push(name);
-        }
-    }
-    names
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let primary = parts.next().unwrap_or("");
-    (2..=3).contains(&primary.len())
-        && primary.chars().all(|c| c.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
-}
-
-fn is_mime(t: &str) -> bool {
-    let token = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "!#$&^_.+-".contains(c))
-    };
-    matches!(t.split_once('/'), Some((a, b)) if token(a) && token(b))
-}
-
-fn guess_image_type(url: &str) -> &'static str {
-    let path = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match path.rsplit('.').next() {
-        Some("png") => "image/png",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        Some("avif") => "image/avif",
-        Some("svg") => "image/svg+xml",
-        _ => "image/jpeg",
     }
 }

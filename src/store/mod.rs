@@ -5,6 +5,7 @@
 //! (`changes_since(cursor)`), which triggers maintain so that writes by any
 //! program are seen. Must not: decide visibility, render, or read the clock.
 
+mod pg_listen;
 mod postgres;
 mod rows;
 mod sqlite;

@@ -112,6 +112,16 @@ impl PostgresStore {
         }
     }
 
+    /// The connection settings (for the LISTEN connection).
+    pub(super) fn config(&self) -> &postgres::Config {
+        &self.config
+    }
+
+    /// The store's URL, without password.
+    pub fn location(&self) -> &str {
+        &self.url
+    }
+
     /// Reads and validates the rows with these ids.
     fn read(
         &self,
@@ -125,61 +135,6 @@ impl PostgresStore {
             .iter()
             .map(|r| rows::article(article_columns(r)))
             .collect())
-    }
-
-    /// Starts the LISTEN thread: `on_change` runs on every notification and after
-    /// every (re)connection (notifications sent while away are lost, so the caller
-    /// re-reads the log). It stops when `on_change` returns false.
-    pub fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {
-        let config = self.config.clone();
-        let url = self.url.clone();
-        let spawned = std::thread::Builder::new().name("syndic-listen".into()).spawn(move || {
-            let mut backoff = Duration::from_millis(100);
-            loop {
-                match listen_once(&config, &*on_change) {
-                    Ok(()) => return,
-                    Err(e) => tracing::warn!(store = %url, error = %e, retry_in = ?backoff, "LISTEN connection lost"),
-                }
-                std::thread::sleep(backoff);
-                if !on_change() {
-                    return;
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(2));
-            }
-        });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "could not start the LISTEN thread; relying on polling");
-        }
-    }
-}
-
-/// One LISTEN session; `Ok` when asked to stop, `Err` when the connection is lost.
-fn listen_once(
-    config: &postgres::Config,
-    on_change: &dyn Fn() -> bool,
-) -> Result<(), postgres::Error> {
-    let mut client = config.connect(NoTls)?;
-    client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
-    if !on_change() {
-        return Ok(());
-    }
-    loop {
-        let arrived = {
-            let mut notifications = client.notifications();
-            let mut it = notifications.timeout_iter(Duration::from_secs(1));
-            let mut arrived = false;
-            while it.next()?.is_some() {
-                arrived = true;
-                if !on_change() {
-                    return Ok(());
-                }
-            }
-            arrived
-        };
-        if !arrived {
-            // A quiet second: check that the connection is alive.
-            client.simple_query("SELECT 1")?;
-        }
     }
 }
 
