@@ -15,10 +15,11 @@ pub use disk::{DiskError, prune_dir, write_atomically};
 use crate::index::Unit;
 use crate::render::Document;
 use arc_swap::ArcSwap;
-use std::collections::HashMap;
+use imbl::HashMap;
 use std::sync::Arc;
 
-/// One generation of documents: what the server serves.
+/// One generation of documents: what the server serves. Persistent maps: the next
+/// generation starts as a copy in constant time and shares what it does not change.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     docs: HashMap<Arc<str>, Arc<Artifact>>,
