@@ -82,6 +82,11 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         metrics: metrics.clone(),
         nudge: std::sync::Mutex::new(nudge_tx),
         applied: applied_rx,
+        cache_control: hyper::header::HeaderValue::from_str(&format!(
+            "public, max-age={}",
+            config.server.max_age
+        ))
+        .unwrap_or(hyper::header::HeaderValue::from_static("public")),
     });
     let watcher = Watcher {
         config,

@@ -4,11 +4,9 @@ use super::negotiate::{choose_encoding, not_modified};
 use super::{AppState, Body, plain};
 use crate::publish::Artifact;
 use crate::render::{DocKind, paths};
-use headers::{HeaderMapExt, LastModified};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 /// The `Content-Type` of a document kind.
 pub fn content_type(kind: DocKind) -> &'static str {
@@ -70,21 +68,18 @@ async fn respond<B>(state: &AppState, req: &Request<B>, artifact: Arc<Artifact>)
         HeaderValue::from_static(content_type(artifact.kind)),
     );
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Ok(v) = HeaderValue::from_str(&artifact.etag(encoding)) {
-        h.insert(header::ETAG, v);
+    // Every value below was made once per document version, not per request.
+    h.insert(header::ETAG, artifact.etag_value(encoding).clone());
+    if let Some(lm) = artifact.last_modified_value() {
+        h.insert(header::LAST_MODIFIED, lm.clone());
     }
-    if let Some(lm) = artifact.last_modified {
-        h.typed_insert(LastModified::from(SystemTime::from(lm)));
-    }
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("public, max-age={}", state.config.server.max_age))
-    {
-        h.insert(header::CACHE_CONTROL, v);
-    }
-    let self_url = paths::url(&state.config.site, &artifact.path);
-    if let Ok(v) = HeaderValue::from_str(&format!("<{self_url}>; rel=\"self\"")) {
-        h.insert(header::LINK, v);
-    }
+    h.insert(header::CACHE_CONTROL, state.cache_control.clone());
+    let link = artifact.self_link.get_or_init(|| {
+        let self_url = paths::url(&state.config.site, &artifact.path);
+        HeaderValue::from_str(&format!("<{self_url}>; rel=\"self\""))
+            .unwrap_or(HeaderValue::from_static(""))
+    });
+    h.insert(header::LINK, link.clone());
     if not_modified(req.headers(), &artifact, encoding) {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         return response;

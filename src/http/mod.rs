@@ -53,6 +53,8 @@ pub struct AppState {
     pub nudge: std::sync::Mutex<Sender<Nudge>>,
     /// How far the served documents have caught up with the change log.
     pub applied: tokio::sync::watch::Receiver<u64>,
+    /// `Cache-Control` of every document, from `[server] max_age`.
+    pub cache_control: header::HeaderValue,
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).

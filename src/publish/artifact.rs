@@ -3,6 +3,7 @@
 use crate::render::{DocKind, Document};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use hyper::header::HeaderValue;
 use std::io::Write;
 use std::sync::OnceLock;
 
@@ -10,11 +11,11 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
     /// The bytes as rendered.
-    Identity,
+    Identity = 0,
     /// `gzip`.
-    Gzip,
+    Gzip = 1,
     /// `br`.
-    Brotli,
+    Brotli = 2,
 }
 
 impl Encoding {
@@ -41,6 +42,12 @@ pub struct Artifact {
     pub digest: String,
     /// Newest change among what it shows.
     pub last_modified: Option<DateTime<Utc>>,
+    /// The ETag of each variant (identity, gzip, br), made once.
+    etags: [HeaderValue; 3],
+    /// The `Last-Modified` value, made once.
+    last_modified_value: Option<HeaderValue>,
+    /// The `Link: <…>; rel="self"` value, made on first use (it needs the public URL).
+    pub self_link: OnceLock<HeaderValue>,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
 }
@@ -49,7 +56,23 @@ impl Artifact {
     /// Wraps a rendered document.
     pub fn new(doc: Document) -> Artifact {
         let digest = blake3::hash(&doc.body).to_hex()[..24].to_owned();
+        // Hex digits, quotes and a token: always a valid header value.
+        let etag = |e: Encoding| {
+            HeaderValue::from_str(&etag_text(&digest, e))
+                .unwrap_or(HeaderValue::from_static("\"\""))
+        };
+        let last_modified_value = doc.last_modified.map(|t| {
+            let text = t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+            HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""))
+        });
         Artifact {
+            etags: [
+                etag(Encoding::Identity),
+                etag(Encoding::Gzip),
+                etag(Encoding::Brotli),
+            ],
+            last_modified_value,
+            self_link: OnceLock::new(),
             path: doc.path,
             kind: doc.kind,
             body: Bytes::from(doc.body),
@@ -58,6 +81,16 @@ impl Artifact {
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
         }
+    }
+
+    /// The `ETag` header value of a variant.
+    pub fn etag_value(&self, encoding: Encoding) -> &HeaderValue {
+        &self.etags[encoding as usize]
+    }
+
+    /// The `Last-Modified` header value (an HTTP date), if the document has one.
+    pub fn last_modified_value(&self) -> Option<&HeaderValue> {
+        self.last_modified_value.as_ref()
     }
 
     /// Whether `doc` would publish exactly this artifact.
@@ -69,10 +102,7 @@ impl Artifact {
 
     /// The strong ETag of a variant: distinct per encoding (RFC 9110 §8.8.3).
     pub fn etag(&self, encoding: Encoding) -> String {
-        match encoding.token() {
-            None => format!("\"{}\"", self.digest),
-            Some(token) => format!("\"{}-{token}\"", self.digest),
-        }
+        etag_text(&self.digest, encoding)
     }
 
     /// Whether the bytes of a variant are at hand (identity always; a compressed
@@ -93,6 +123,13 @@ impl Artifact {
             Encoding::Gzip => self.gzip.get_or_init(|| gzip(&self.body)).clone(),
             Encoding::Brotli => self.brotli.get_or_init(|| brotli(&self.body)).clone(),
         }
+    }
+}
+
+fn etag_text(digest: &str, encoding: Encoding) -> String {
+    match encoding.token() {
+        None => format!("\"{digest}\""),
+        Some(token) => format!("\"{digest}-{token}\""),
     }
 }
 
