@@ -20,11 +20,6 @@ impl Index {
         DateTime::from_timestamp(self.now, 0).unwrap_or_default()
     }
 
-    /// Items shown per feed.
-    pub fn items_per_feed(&self) -> usize {
-        self.items
-    }
-
     /// Stored articles (drafts and embargoed included).
     pub fn article_count(&self) -> usize {
         self.by_id.len()

@@ -92,11 +92,6 @@ pub struct Article {
 }
 
 impl Article {
-    /// Whether the article appears in documents at `now` (published and not embargoed).
-    pub fn is_visible(&self, now: DateTime<Utc>) -> bool {
-        self.status == Status::Published && self.published_at <= now
-    }
-
     /// A digest of every field, to tell a real change from a re-import of the same record.
     pub fn digest(&self) -> String {
         let mut h = blake3::Hasher::new();
