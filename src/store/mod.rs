@@ -127,12 +127,38 @@ pub trait Store: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// Change-log entries after `cursor`, oldest first, at most `limit`.
     fn changes_since(&self, cursor: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
+    /// The rows with these ids, each validated as an article; `with_bodies` false
+    /// leaves summary and HTML out (the index and sitemaps do not need them).
+    /// Absent ids are skipped.
+    fn read_rows(
+        &self,
+        ids: &[&str],
+        with_bodies: bool,
+    ) -> Result<Vec<Result<Article, BadRow>>, StoreError>;
     /// Metadata of these articles (absent ids are skipped; invalid rows reported).
-    fn meta(&self, ids: &[&str]) -> Result<(Vec<MetaRow>, Vec<BadRow>), StoreError>;
+    fn meta(&self, ids: &[&str]) -> Result<(Vec<MetaRow>, Vec<BadRow>), StoreError> {
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        for row in self.read_rows(ids, false)? {
+            match row {
+                Ok(a) => good.push(rows::meta(&a)),
+                Err(b) => bad.push(b),
+            }
+        }
+        Ok((good, bad))
+    }
     /// Full articles (absent or invalid ids are skipped).
-    fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, StoreError>;
-    /// Sitemap rows of these articles.
-    fn links(&self, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError>;
+    fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, StoreError> {
+        Ok(self.read_rows(ids, true)?.into_iter().flatten().collect())
+    }
+    /// Sitemap rows of these articles (absent or invalid ids are skipped).
+    fn links(&self, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
+        Ok(self
+            .read_rows(ids, false)?
+            .into_iter()
+            .flatten()
+            .map(rows::link)
+            .collect())
+    }
     /// The newest change-log position (0 for an empty log).
     fn latest_seq(&self) -> Result<u64, StoreError>;
     /// Number of stored articles.

@@ -2,7 +2,7 @@
 //! demand) and one dedicated connection that LISTENs for change notifications.
 
 use super::rows::{self, ArticleColumns};
-use super::{BadRow, Change, LinkRow, MetaRow, Store, StoreError, UpsertCounts};
+use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
 use crate::model::{Article, store_time};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls, Row};
@@ -322,28 +322,17 @@ impl Store for PostgresStore {
         })
     }
 
-    fn meta(&self, ids: &[&str]) -> Result<(Vec<MetaRow>, Vec<BadRow>), StoreError> {
-        let (mut good, mut bad) = (Vec::new(), Vec::new());
-        for row in self.read(false, ids, "read meta")? {
-            match row {
-                Ok(a) => good.push(rows::meta(&a)),
-                Err(b) => bad.push(b),
-            }
-        }
-        Ok((good, bad))
-    }
-
-    fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, StoreError> {
-        Ok(self
-            .read(true, ids, "read articles")?
-            .into_iter()
-            .flatten()
-            .collect())
-    }
-
-    fn links(&self, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
-        let valid = self.read(false, ids, "read links")?.into_iter().flatten();
-        Ok(valid.map(rows::link).collect())
+    fn read_rows(
+        &self,
+        ids: &[&str],
+        with_bodies: bool,
+    ) -> Result<Vec<Result<Article, BadRow>>, StoreError> {
+        let operation = if with_bodies {
+            "read articles"
+        } else {
+            "read rows"
+        };
+        self.read(with_bodies, ids, operation)
     }
 
     fn latest_seq(&self) -> Result<u64, StoreError> {

@@ -1,7 +1,7 @@
 //! SQLite backend: one writer connection and a few reader connections in WAL mode.
 
 use super::rows::{self, ArticleColumns};
-use super::{BadRow, Change, LinkRow, MetaRow, Store, StoreError, UpsertCounts};
+use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
 use crate::model::{Article, store_time};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use std::sync::{Mutex, MutexGuard};
@@ -271,31 +271,25 @@ impl Store for SqliteStore {
         rows.collect::<Result<_, _>>().map_err(sql("changes"))
     }
 
-    fn meta(&self, ids: &[&str]) -> Result<(Vec<MetaRow>, Vec<BadRow>), StoreError> {
-        let (mut good, mut bad) = (Vec::new(), Vec::new());
-        for row in self.read(LIGHT_COLUMNS, ids, "read meta")? {
-            match row {
-                Ok(a) => good.push(rows::meta(&a)),
-                Err(b) => bad.push(b),
-            }
-        }
-        Ok((good, bad))
-    }
-
-    fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, StoreError> {
-        Ok(self
-            .read(ARTICLE_COLUMNS, ids, "read articles")?
-            .into_iter()
-            .flatten()
-            .collect())
-    }
-
-    fn links(&self, ids: &[&str]) -> Result<Vec<LinkRow>, StoreError> {
-        let valid = self
-            .read(LIGHT_COLUMNS, ids, "read links")?
-            .into_iter()
-            .flatten();
-        Ok(valid.map(rows::link).collect())
+    fn read_rows(
+        &self,
+        ids: &[&str],
+        with_bodies: bool,
+    ) -> Result<Vec<Result<Article, BadRow>>, StoreError> {
+        let operation = if with_bodies {
+            "read articles"
+        } else {
+            "read rows"
+        };
+        self.read(
+            if with_bodies {
+                ARTICLE_COLUMNS
+            } else {
+                LIGHT_COLUMNS
+            },
+            ids,
+            operation,
+        )
     }
 
     fn latest_seq(&self) -> Result<u64, StoreError> {
