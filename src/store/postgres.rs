@@ -121,21 +121,6 @@ impl PostgresStore {
     pub fn location(&self) -> &str {
         &self.url
     }
-
-    /// Reads and validates the rows with these ids.
-    fn read(
-        &self,
-        full: bool,
-        ids: &[&str],
-        operation: &'static str,
-    ) -> Result<Vec<Result<Article, BadRow>>, StoreError> {
-        let sql = format!("{} WHERE id = ANY($1)", select(full));
-        let rows = self.with(operation, |c| c.query(&sql, &[&ids]))?;
-        Ok(rows
-            .iter()
-            .map(|r| rows::article(article_columns(r)))
-            .collect())
-    }
 }
 
 /// The URL without its password, for messages.
@@ -327,12 +312,12 @@ impl Store for PostgresStore {
         ids: &[&str],
         with_bodies: bool,
     ) -> Result<Vec<Result<Article, BadRow>>, StoreError> {
-        let operation = if with_bodies {
-            "read articles"
-        } else {
-            "read rows"
-        };
-        self.read(with_bodies, ids, operation)
+        let sql = format!("{} WHERE id = ANY($1)", select(with_bodies));
+        let rows = self.with("read rows", |c| c.query(&sql, &[&ids]))?;
+        Ok(rows
+            .iter()
+            .map(|r| rows::article(article_columns(r)))
+            .collect())
     }
 
     fn latest_seq(&self) -> Result<u64, StoreError> {

@@ -81,27 +81,6 @@ impl SqliteStore {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Reads and validates the rows with these ids (`columns`: full or light).
-    fn read(
-        &self,
-        columns: &str,
-        ids: &[&str],
-        operation: &'static str,
-    ) -> Result<Vec<Result<Article, BadRow>>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {columns} FROM articles {BY_IDS}"))
-            .map_err(sql(operation))?;
-        let cols = stmt
-            .query_map([ids_json(ids)], article_columns)
-            .map_err(sql(operation))?;
-        let mut out = Vec::with_capacity(ids.len());
-        for c in cols {
-            out.push(rows::article(c.map_err(sql(operation))?));
-        }
-        Ok(out)
-    }
-
     fn writer(&self) -> MutexGuard<'_, Connection> {
         self.writer
             .lock()
@@ -276,20 +255,23 @@ impl Store for SqliteStore {
         ids: &[&str],
         with_bodies: bool,
     ) -> Result<Vec<Result<Article, BadRow>>, StoreError> {
-        let operation = if with_bodies {
-            "read articles"
+        let columns = if with_bodies {
+            ARTICLE_COLUMNS
         } else {
-            "read rows"
+            LIGHT_COLUMNS
         };
-        self.read(
-            if with_bodies {
-                ARTICLE_COLUMNS
-            } else {
-                LIGHT_COLUMNS
-            },
-            ids,
-            operation,
-        )
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {columns} FROM articles {BY_IDS}"))
+            .map_err(sql("read rows"))?;
+        let cols = stmt
+            .query_map([ids_json(ids)], article_columns)
+            .map_err(sql("read rows"))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for c in cols {
+            out.push(rows::article(c.map_err(sql("read rows"))?));
+        }
+        Ok(out)
     }
 
     fn latest_seq(&self) -> Result<u64, StoreError> {
