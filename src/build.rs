@@ -10,7 +10,7 @@ use crate::pipeline::{self, Outcome};
 use crate::publish::{DiskError, Publisher, Snapshot, prune_dir, write_atomically};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// A full build failed.
@@ -59,23 +59,23 @@ pub fn render_all(
         store,
         index,
         publisher,
-        &pipeline::LinkCache::default(),
+        &pipeline::Caches::default(),
     )
 }
 
-/// Like [`render_all`], filling `links` with the rows of recent articles.
+/// Like [`render_all`], filling `caches` for the passes that follow.
 pub fn render_all_with(
     config: &Config,
     store: &dyn Store,
     index: &Index,
     publisher: &Publisher,
-    links: &pipeline::LinkCache,
+    caches: &pipeline::Caches,
 ) -> Outcome {
     let sources = pipeline::Sources {
         config,
         store,
         index,
-        links,
+        caches,
     };
     let outcome = pipeline::run(&sources, publisher, &pipeline::all_units(index));
     for failure in &outcome.failures {
@@ -106,7 +106,10 @@ fn write_snapshot(
 }
 
 /// Feeds rendered (and held in memory) at a time by [`build_to_disk`].
-const FEEDS_PER_BATCH: usize = 64;
+const FEEDS_PER_BATCH: usize = 16;
+
+/// Rendered items [`build_to_disk`] keeps for the feeds that show them again.
+const BUILD_ITEM_BUDGET: usize = 128 << 20;
 
 /// What [`build_to_disk`] did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -121,39 +124,83 @@ pub struct BuildReport {
 
 /// Renders every document straight to `dir`, a batch of feeds at a time, so that
 /// memory stays bounded whatever the corpus (the same bytes as [`render_all`]).
+/// Feeds go in [`Index::feeds_by_reach`] order, each article's item is rendered
+/// once and kept until the last feed showing it, and a writer thread puts one
+/// batch on disk while the next one renders.
 pub fn build_to_disk(
     config: &Config,
     store: &dyn Store,
     index: &Index,
     dir: &Path,
 ) -> Result<BuildReport, DiskError> {
-    let (feeds, others): (Vec<Unit>, Vec<Unit>) = pipeline::all_units(index)
+    let feeds: Vec<Unit> = index.feeds_by_reach().into_iter().map(Unit::Feed).collect();
+    let others: Dirty = pipeline::all_units(index)
         .into_iter()
-        .partition(|u| matches!(u, Unit::Feed(_)));
-    let mut written = HashSet::new();
-    let mut report = BuildReport::default();
-    let links = pipeline::LinkCache::default();
+        .filter(|u| !matches!(u, Unit::Feed(_)))
+        .collect();
+    let caches = pipeline::Caches {
+        links: pipeline::LinkCache::default(),
+        items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
+    };
     let sources = pipeline::Sources {
         config,
         store,
         index,
-        links: &links,
+        caches: &caches,
     };
     let batches = feeds
         .chunks(FEEDS_PER_BATCH)
         .map(|c| c.iter().copied().collect::<Dirty>());
-    for units in batches.chain([others.into_iter().collect()]) {
-        let publisher = Publisher::new();
-        let outcome = pipeline::run(&sources, &publisher, &units);
-        for failure in &outcome.failures {
-            tracing::error!(%failure, "document not rendered");
+    let mut failures = 0;
+    let (to_writer, batches_rendered) =
+        std::sync::mpsc::sync_channel::<std::sync::Arc<Snapshot>>(1);
+    let written = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || write_batches(dir, batches_rendered));
+        for units in batches.chain([others]) {
+            let publisher = Publisher::new();
+            let outcome = pipeline::run(&sources, &publisher, &units);
+            for failure in &outcome.failures {
+                tracing::error!(%failure, "document not rendered");
+            }
+            failures += outcome.failures.len();
+            if to_writer.send(publisher.snapshot()).is_err() {
+                break; // the writer stopped on an error, which join returns
+            }
         }
-        report.failures += outcome.failures.len();
-        write_snapshot(dir, &publisher.snapshot(), &mut written)?;
+        drop(to_writer);
+        writer
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
+    let (hits, misses) = caches.items.hits_and_misses();
+    tracing::info!(hits, misses, "feed items: rendered once, reused");
+    Ok(BuildReport {
+        written: written.len(),
+        removed: prune_dir(dir, &written)?,
+        failures,
+    })
+}
+
+/// How many feeds show each article: the build's plan for its item cache.
+fn planned_uses(index: &Index) -> HashMap<Box<str>, u32> {
+    let mut uses: HashMap<Box<str>, u32> = HashMap::new();
+    for key in index.feeds() {
+        for id in index.feed_items(key) {
+            *uses.entry(id.into()).or_default() += 1;
+        }
     }
-    report.written = written.len();
-    report.removed = prune_dir(dir, &written)?;
-    Ok(report)
+    uses
+}
+
+fn write_batches(
+    dir: &Path,
+    batches: std::sync::mpsc::Receiver<std::sync::Arc<Snapshot>>,
+) -> Result<HashSet<String>, DiskError> {
+    let mut written = HashSet::new();
+    for snapshot in batches {
+        write_snapshot(dir, &snapshot, &mut written)?;
+    }
+    Ok(written)
 }
 
 /// Imports the demo seed into an empty store, dates moved by (now − seed_as_of).

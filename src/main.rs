@@ -9,6 +9,11 @@ use syndic::config::Config;
 
 mod cli;
 
+/// Rendering allocates and frees many small strings from several threads:
+/// mimalloc does that with far less CPU than glibc's malloc (see README, Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Feeds and sitemaps for news publishers, kept current.
 #[derive(Parser)]
 #[command(version, about)]

@@ -44,8 +44,8 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     build::seed_if_empty(&config, &*store, now)?;
     let (index, cursor) = build::load_index(&config, &*store, now)?;
     let publisher = Arc::new(Publisher::new());
-    let links = crate::pipeline::LinkCache::default();
-    let outcome = build::render_all_with(&config, &*store, &index, &publisher, &links);
+    let caches = crate::pipeline::Caches::default();
+    let outcome = build::render_all_with(&config, &*store, &index, &publisher, &caches);
     let metrics = Arc::new(Metrics::new());
     metrics.store_up.set(1);
     metrics.documents.set(publisher.snapshot().len() as i64);
@@ -100,7 +100,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         applied: applied_tx,
         failures: 0,
         retry: outcome.failures.iter().map(|f| f.unit()).collect(),
-        links,
+        caches,
     };
     Ok(Prepared {
         state,

@@ -97,8 +97,8 @@ pub struct Watcher {
     pub failures: u32,
     /// Units whose last rendering failed: tried again at the next pass.
     pub retry: Dirty,
-    /// Sitemap rows of recent articles, kept between passes.
-    pub links: crate::pipeline::LinkCache,
+    /// Sitemap rows and feed items of articles, kept between passes.
+    pub caches: crate::pipeline::Caches,
 }
 
 impl Watcher {
@@ -157,7 +157,7 @@ impl Watcher {
                 config: &self.config,
                 store: &*self.store,
                 index: &self.index,
-                links: &self.links,
+                caches: &self.caches,
             };
             let outcome = pipeline::run(&sources, &self.publisher, &dirty);
             for failure in &outcome.failures {
@@ -205,7 +205,7 @@ impl Watcher {
             for b in &bad {
                 tracing::warn!(id = %b.id, errors = ?b.errors, "stored article is invalid; left out of every document");
             }
-            self.links.forget(ids.iter().copied());
+            self.caches.forget(&ids);
             let mut rows: std::collections::HashMap<String, _> =
                 rows.into_iter().map(|r| (r.id.clone(), r)).collect();
             for id in ids {

@@ -325,9 +325,12 @@ fn check_feed(
     a: &Article,
 ) -> Result<(), TestCaseError> {
     let now: DateTime<Utc> = common::now();
+    let item = std::sync::Arc::new(
+        render::RenderedItem::render(site, a).map_err(|e| TestCaseError::fail(e.to_string()))?,
+    );
     let view = FeedView {
         info,
-        articles: std::slice::from_ref(a),
+        items: std::slice::from_ref(&item),
     };
     let docs =
         render::feed_documents(site, &view, now).map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -116,6 +116,27 @@ impl Index {
         self.feed_exists(key).then_some(key)
     }
 
+    /// Every feed, those showing the same articles close together: by the
+    /// publication of the oldest article shown, newest first (ties by key). A
+    /// full build in this order finds an article's rendered item still kept
+    /// when the next feed showing it comes.
+    pub fn feeds_by_reach(&self) -> Vec<FeedKey> {
+        let mut keys: Vec<(i64, FeedKey)> = self
+            .feeds()
+            .into_iter()
+            .map(|key| {
+                let members = self.members(key);
+                let oldest_shown = members.len().saturating_sub(self.items);
+                let reach = members
+                    .get(oldest_shown)
+                    .map_or(i64::MIN, |&i| self.entry(i).published);
+                (reach, key)
+            })
+            .collect();
+        keys.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        keys.into_iter().map(|(_, key)| key).collect()
+    }
+
     /// Ids of the articles a feed shows, newest first.
     pub fn feed_items(&self, key: FeedKey) -> Vec<&str> {
         self.members(key)

@@ -11,12 +11,13 @@ use crate::index::{Dirty, FeedKey, Index, Unit};
 use crate::publish::{Published, Publisher, Staging};
 use crate::render::{self, Document, FeedView, RenderError, SitemapRef, paths};
 use crate::store::{Store, StoreError};
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use thiserror::Error;
 
+mod items;
 mod links;
+pub use items::{DEFAULT_ITEM_BUDGET, ItemCache, ItemError};
 pub use links::{LINK_CACHE_WINDOW, LinkCache};
 
 /// Why one unit could not be rendered.
@@ -80,8 +81,26 @@ pub struct Sources<'a> {
     pub store: &'a dyn Store,
     /// Which articles each unit shows.
     pub index: &'a Index,
-    /// Sitemap rows kept between passes.
-    pub links: &'a LinkCache,
+    /// What is kept between units and passes.
+    pub caches: &'a Caches,
+}
+
+/// What is kept between units and passes: sitemap rows of recent articles and
+/// rendered feed items. Whoever applies changes must call [`Caches::forget`].
+#[derive(Debug, Default)]
+pub struct Caches {
+    /// Sitemap rows and entries of recent articles.
+    pub links: LinkCache,
+    /// Rendered feed items.
+    pub items: ItemCache,
+}
+
+impl Caches {
+    /// Drops what is kept of these articles (they changed).
+    pub fn forget(&self, ids: &[&str]) {
+        self.links.forget(ids.iter().copied());
+        self.items.forget(ids.iter().copied());
+    }
 }
 
 /// Renders `units` and commits them as one generation.
@@ -182,6 +201,7 @@ fn render_unit(
         Unit::Feed(key) => render_feed(sources, key, unit),
         Unit::Month(month) => {
             let links = sources
+                .caches
                 .links
                 .get(sources, &index.month_items(month))
                 .map_err(store_err)?;
@@ -211,6 +231,7 @@ fn render_unit(
         }
         Unit::News => {
             let links = sources
+                .caches
                 .links
                 .get(sources, &index.news_items())
                 .map_err(store_err)?;
@@ -244,33 +265,36 @@ fn render_unit(
 }
 
 fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Document>, UnitError> {
-    let Sources {
-        config,
-        store,
-        index,
-        ..
-    } = *sources;
+    let Sources { config, index, .. } = *sources;
     if !index.feed_exists(key) {
         return Ok(Vec::new());
     }
     let ids = index.feed_items(key);
-    let articles = in_order(
-        &ids,
-        store.articles(&ids).map_err(|source| UnitError::Store {
-            unit,
-            what: describe(index, unit),
-            source,
-        })?,
-        |a| &a.id,
-    );
+    let what = || describe(index, unit);
+    let items = sources
+        .caches
+        .items
+        .get(sources, &ids)
+        .map_err(|e| match e {
+            ItemError::Store(source) => UnitError::Store {
+                unit,
+                what: what(),
+                source,
+            },
+            ItemError::Render(source) => UnitError::Render {
+                unit,
+                what: what(),
+                source,
+            },
+        })?;
     let info = index.feed_info(key);
     let view = FeedView {
         info: &info,
-        articles: &articles,
+        items: &items,
     };
     render::feed_documents(&config.site, &view, index.now()).map_err(|source| UnitError::Render {
         unit,
-        what: describe(index, unit),
+        what: what(),
         source,
     })
 }
@@ -288,10 +312,4 @@ fn describe(index: &Index, unit: Unit) -> String {
         Unit::Robots => paths::ROBOTS.into(),
         Unit::Directory => format!("{} and {}", paths::HTML_INDEX, paths::OPML),
     }
-}
-
-/// Puts rows in the order of `ids` (SQL `IN` does not keep it); missing rows are skipped.
-fn in_order<T>(ids: &[&str], rows: Vec<T>, id: impl Fn(&T) -> &String) -> Vec<T> {
-    let mut by_id: HashMap<String, T> = rows.into_iter().map(|r| (id(&r).clone(), r)).collect();
-    ids.iter().filter_map(|i| by_id.remove(*i)).collect()
 }

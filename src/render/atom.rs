@@ -1,6 +1,7 @@
 //! Atom 1.0 (RFC 4287). Text is `type="text"` or `type="html"`, never xhtml
 //! (the crate writes xhtml unescaped).
 
+use super::items::{between, frame_error, splice};
 use super::{FeedView, RenderError, guid, paths};
 use crate::config::Site;
 use crate::model::Article;
@@ -37,23 +38,41 @@ pub fn render(site: &Site, view: &FeedView, now: DateTime<Utc>) -> Result<Vec<u8
             ..Generator::default()
         }),
         lang: Some(site.language.clone()),
-        entries: view.articles.iter().map(|a| entry(site, a)).collect(),
         ..Feed::default()
     };
-    let mut out = Vec::with_capacity(4096 + view.articles.len() * 5000);
-    feed.write_with_config(
-        &mut out,
-        WriteConfig {
-            write_document_declaration: true,
-            indent_size: None,
-        },
-    )
-    .map_err(|e| RenderError::Xml {
-        path: self_path,
-        message: e.to_string(),
-    })?;
+    let frame = write(&feed, &self_path)?;
+    let entries = view.items.iter().map(|i| &*i.atom);
+    let mut out = splice(frame, TAIL, entries).ok_or_else(|| frame_error(&self_path))?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// Closes every Atom document; entries go just before it.
+const TAIL: &[u8] = b"</feed>";
+
+fn write(feed: &Feed, path: &str) -> Result<Vec<u8>, RenderError> {
+    let config = WriteConfig {
+        write_document_declaration: true,
+        indent_size: None,
+    };
+    feed.write_with_config(Vec::with_capacity(2048), config)
+        .map_err(|e| RenderError::Xml {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+}
+
+/// The `<entry>` of an article, as it sits in every feed.
+pub fn entry_xml(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
+    let frame = |entries| Feed {
+        entries,
+        ..Feed::default()
+    };
+    let empty = write(&frame(Vec::new()), &a.id)?;
+    let full = write(&frame(vec![entry(site, a)]), &a.id)?;
+    between(&empty, &full, TAIL)
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| frame_error(&a.id))
 }
 
 fn person(name: &str) -> Person {

@@ -29,11 +29,7 @@ pub fn robots(site: &Site, has_sitemap: bool, has_news: bool) -> Document {
 }
 
 fn title(site: &Site, info: &FeedInfo) -> String {
-    FeedView {
-        info,
-        articles: &[],
-    }
-    .title(site)
+    FeedView { info, items: &[] }.title(site)
 }
 
 /// The directory's words in the site's language (French, Arabic, else English):

@@ -14,7 +14,6 @@ struct JsonFeed<'a> {
     description: String,
     language: &'a str,
     authors: Vec<Author<'a>>,
-    items: Vec<Item<'a>>,
 }
 
 #[derive(Serialize)]
@@ -59,13 +58,41 @@ pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
         authors: vec![Author {
             name: &site.publication_name,
         }],
-        items: view.articles.iter().map(|a| item(site, a)).collect(),
     };
-    let mut out = serde_json::to_vec_pretty(&feed).map_err(|source| RenderError::Json {
-        path: feed_path,
+    let json_err = |source| RenderError::Json {
+        path: feed_path.clone(),
+        source,
+    };
+    let mut out = serde_json::to_vec_pretty(&feed).map_err(json_err)?;
+    // `items` is the last member: the header's closing `\n}` becomes the array.
+    if !out.ends_with(b"\n}") {
+        return Err(super::items::frame_error(&feed_path));
+    }
+    out.truncate(out.len() - 2);
+    out.extend_from_slice(b",\n  \"items\": [");
+    for (n, item) in view.items.iter().enumerate() {
+        out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+        out.extend_from_slice(&item.json);
+    }
+    if !view.items.is_empty() {
+        out.extend_from_slice(b"\n  ");
+    }
+    out.extend_from_slice(b"]\n}\n");
+    Ok(out)
+}
+
+/// An article's item, pretty-printed and indented as an element of `items`
+/// (serde_json escapes newlines inside strings, so every raw newline is layout).
+pub fn item_json(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
+    let alone = serde_json::to_vec_pretty(&item(site, a)).map_err(|source| RenderError::Json {
+        path: a.id.clone(),
         source,
     })?;
-    out.push(b'\n');
+    let mut out = Vec::with_capacity(alone.len() + alone.len() / 16);
+    for (n, line) in alone.split(|&b| b == b'\n').enumerate() {
+        out.extend_from_slice(if n == 0 { b"    " } else { b"\n    " });
+        out.extend_from_slice(line);
+    }
     Ok(out)
 }
 

@@ -8,6 +8,7 @@
 
 mod atom;
 mod directory;
+mod items;
 mod jsonfeed;
 mod news;
 pub mod paths;
@@ -17,11 +18,11 @@ mod xml;
 
 use crate::config::Site;
 use crate::index::{FeedInfo, FeedKind};
-use crate::model::Article;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 pub use directory::{html_index, opml, robots};
+pub use items::RenderedItem;
 pub use news::{news_entry, news_sitemap, news_sitemap_from};
 pub use sitemap::{
     SitemapRef, UrlEntry, month_entry, month_sitemaps, month_sitemaps_from, sitemap_index,
@@ -73,13 +74,13 @@ pub struct Document {
     pub last_modified: Option<DateTime<Utc>>,
 }
 
-/// A feed to render: which feed, and its articles, newest first.
+/// A feed to render: which feed, and its items, newest first.
 #[derive(Debug, Clone, Copy)]
 pub struct FeedView<'a> {
     /// The feed's identity.
     pub info: &'a FeedInfo,
-    /// Articles shown, newest first.
-    pub articles: &'a [Article],
+    /// Items shown, newest first.
+    pub items: &'a [std::sync::Arc<RenderedItem>],
 }
 
 impl FeedView<'_> {
@@ -101,7 +102,7 @@ impl FeedView<'_> {
 
     /// Newest `updated_at` among the items.
     pub fn last_modified(&self) -> Option<DateTime<Utc>> {
-        self.articles.iter().map(|a| a.updated_at).max()
+        self.items.iter().map(|a| a.updated_at).max()
     }
 }
 

@@ -1,5 +1,6 @@
 //! RSS 2.0 with content, Dublin Core, Atom and Media RSS extensions.
 
+use super::items::{between, frame_error, splice};
 use super::{FeedView, RenderError, guid, paths};
 use crate::config::Site;
 use crate::model::Article;
@@ -11,7 +12,38 @@ use std::collections::BTreeMap;
 
 const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
 
-/// Renders a feed as RSS 2.0.
+/// Closes every RSS document; items go just before it.
+const TAIL: &[u8] = b"</channel></rss>";
+
+/// Every namespace an item may use, declared on every feed (items are rendered
+/// apart from the feed, so the feed cannot ask them which they use).
+fn namespaces() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "atom".to_owned(),
+            rss::extension::atom::NAMESPACE.to_owned(),
+        ),
+        (
+            "content".to_owned(),
+            "http://purl.org/rss/1.0/modules/content/".to_owned(),
+        ),
+        (
+            "dc".to_owned(),
+            rss::extension::dublincore::NAMESPACE.to_owned(),
+        ),
+        ("media".to_owned(), MEDIA_NS.to_owned()),
+    ])
+}
+
+fn write(channel: &Channel, path: &str) -> Result<Vec<u8>, RenderError> {
+    let out = Vec::with_capacity(2048);
+    channel.write_to(out).map_err(|e| RenderError::Xml {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Renders a feed as RSS 2.0 from its items' `<item>` fragments.
 pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
     let self_path = paths::feed_doc(view.info, paths::RSS);
     let channel = Channel {
@@ -29,17 +61,28 @@ pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
                 ..Link::default()
             }],
         }),
-        namespaces: BTreeMap::from([("media".to_owned(), MEDIA_NS.to_owned())]),
-        items: view.articles.iter().map(|a| item(site, a)).collect(),
+        namespaces: namespaces(),
         ..Channel::default()
     };
-    let mut out = Vec::with_capacity(4096 + view.articles.len() * 4096);
-    channel.write_to(&mut out).map_err(|e| RenderError::Xml {
-        path: self_path,
-        message: e.to_string(),
-    })?;
+    let frame = write(&channel, &self_path)?;
+    let items = view.items.iter().map(|i| &*i.rss);
+    let mut out = splice(frame, TAIL, items).ok_or_else(|| frame_error(&self_path))?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// The `<item>` of an article, as it sits in every feed.
+pub fn item_xml(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
+    let frame = |items| Channel {
+        namespaces: namespaces(),
+        items,
+        ..Channel::default()
+    };
+    let empty = write(&frame(Vec::new()), &a.id)?;
+    let full = write(&frame(vec![item(site, a)]), &a.id)?;
+    between(&empty, &full, TAIL)
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| frame_error(&a.id))
 }
 
 fn item(site: &Site, a: &Article) -> Item {
