@@ -12,6 +12,7 @@ use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A full build failed.
 #[derive(Debug, thiserror::Error)]
@@ -47,35 +48,20 @@ pub fn load_index(
     Ok((Index::load(config.feeds.items, now, rows), cursor))
 }
 
-/// Renders every document into `publisher`.
+/// Renders every document into `publisher`, in memory (tests and tools; the
+/// build and serve commands render in batches, see [`build_to_disk`] and [`publish_all`]).
 pub fn render_all(
     config: &Config,
     store: &dyn Store,
     index: &Index,
     publisher: &Publisher,
 ) -> Outcome {
-    render_all_with(
-        config,
-        store,
-        index,
-        publisher,
-        &pipeline::Caches::default(),
-    )
-}
-
-/// Like [`render_all`], filling `caches` for the passes that follow.
-pub fn render_all_with(
-    config: &Config,
-    store: &dyn Store,
-    index: &Index,
-    publisher: &Publisher,
-    caches: &pipeline::Caches,
-) -> Outcome {
+    let caches = pipeline::Caches::default();
     let sources = pipeline::Sources {
         config,
         store,
         index,
-        caches,
+        caches: &caches,
     };
     let outcome = pipeline::run(&sources, publisher, &pipeline::all_units(index));
     for failure in &outcome.failures {
@@ -84,22 +70,16 @@ pub fn render_all_with(
     outcome
 }
 
-/// Writes every document of `snapshot` under `dir` and removes files of documents
-/// that no longer exist. Returns (written, removed).
-pub fn mirror(dir: &Path, snapshot: &Snapshot) -> Result<(usize, usize), DiskError> {
-    let mut keep = HashSet::with_capacity(snapshot.len());
-    write_snapshot(dir, snapshot, &mut keep)?;
-    let removed = prune_dir(dir, &keep)?;
-    Ok((keep.len(), removed))
-}
-
 fn write_snapshot(
     dir: &Path,
     snapshot: &Snapshot,
     written: &mut HashSet<String>,
 ) -> Result<(), DiskError> {
     for artifact in snapshot.artifacts() {
-        write_atomically(dir, &artifact.path, &artifact.body)?;
+        // Nothing writes a body out of a build's publisher: it is in memory.
+        if let Some(body) = artifact.resident_body() {
+            write_atomically(dir, &artifact.path, &body)?;
+        }
         written.insert(artifact.path.clone());
     }
     Ok(())
@@ -122,47 +102,53 @@ pub struct BuildReport {
     pub failures: usize,
 }
 
-/// Renders every document straight to `dir`, a batch of feeds at a time, so that
-/// memory stays bounded whatever the corpus (the same bytes as [`render_all`]).
-/// Feeds go in [`Index::feeds_by_reach`] order, each article's item is rendered
-/// once and kept until the last feed showing it, and a writer thread puts one
-/// batch on disk while the next one renders.
+/// Every unit of a full pass, in batches: feeds a batch at a time in
+/// [`Index::feeds_by_reach`] order, then everything else (sitemaps, robots,
+/// directory) in one last batch, so that indexes see every sitemap.
+fn full_pass_batches(index: &Index) -> Vec<Dirty> {
+    let feeds: Vec<Unit> = index.feeds_by_reach().into_iter().map(Unit::Feed).collect();
+    let others: Dirty = pipeline::all_units(index)
+        .into_iter()
+        .filter(|u| !matches!(u, Unit::Feed(_)))
+        .collect();
+    let batches = feeds
+        .chunks(FEEDS_PER_BATCH)
+        .map(|c| c.iter().copied().collect::<Dirty>());
+    batches.chain([others]).collect()
+}
+
+/// Caches for a full pass: each article's item is rendered once and kept until
+/// the last feed showing it.
+pub fn full_pass_caches(index: &Index) -> pipeline::Caches {
+    pipeline::Caches {
+        links: pipeline::LinkCache::default(),
+        items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
+    }
+}
+
+/// Renders every document straight to `dir`, a batch at a time, so that memory
+/// stays bounded whatever the corpus (the same bytes as [`render_all`]); a
+/// writer thread puts one batch on disk while the next one renders.
 pub fn build_to_disk(
     config: &Config,
     store: &dyn Store,
     index: &Index,
     dir: &Path,
 ) -> Result<BuildReport, DiskError> {
-    let feeds: Vec<Unit> = index.feeds_by_reach().into_iter().map(Unit::Feed).collect();
-    let others: Dirty = pipeline::all_units(index)
-        .into_iter()
-        .filter(|u| !matches!(u, Unit::Feed(_)))
-        .collect();
-    let caches = pipeline::Caches {
-        links: pipeline::LinkCache::default(),
-        items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
-    };
+    let caches = full_pass_caches(index);
     let sources = pipeline::Sources {
         config,
         store,
         index,
         caches: &caches,
     };
-    let batches = feeds
-        .chunks(FEEDS_PER_BATCH)
-        .map(|c| c.iter().copied().collect::<Dirty>());
     let mut failures = 0;
-    let (to_writer, batches_rendered) =
-        std::sync::mpsc::sync_channel::<std::sync::Arc<Snapshot>>(1);
+    let (to_writer, batches_rendered) = std::sync::mpsc::sync_channel::<Arc<Snapshot>>(1);
     let written = std::thread::scope(|scope| {
         let writer = scope.spawn(move || write_batches(dir, batches_rendered));
-        for units in batches.chain([others]) {
+        for units in full_pass_batches(index) {
             let publisher = Publisher::new();
-            let outcome = pipeline::run(&sources, &publisher, &units);
-            for failure in &outcome.failures {
-                tracing::error!(%failure, "document not rendered");
-            }
-            failures += outcome.failures.len();
+            failures += log_failures(pipeline::run(&sources, &publisher, &units)).len();
             if to_writer.send(publisher.snapshot()).is_err() {
                 break; // the writer stopped on an error, which join returns
             }
@@ -181,6 +167,53 @@ pub fn build_to_disk(
     })
 }
 
+/// Renders every document into the live `publisher` a batch at a time, mirrors
+/// each batch under `dir` and lets the written bodies leave memory (within the
+/// publisher's budget), then removes stale files: start-up memory stays bounded
+/// whatever the corpus. Returns the units that failed (their retry is the
+/// caller's) and the sitemap rows kept for the passes that follow.
+pub fn publish_all(
+    config: &Config,
+    store: &dyn Store,
+    index: &Index,
+    publisher: &Publisher,
+    dir: &Path,
+) -> (Vec<Unit>, pipeline::LinkCache) {
+    let caches = full_pass_caches(index);
+    let sources = pipeline::Sources {
+        config,
+        store,
+        index,
+        caches: &caches,
+    };
+    let mut failed = Vec::new();
+    for units in full_pass_batches(index) {
+        let outcome = pipeline::run(&sources, publisher, &units);
+        crate::publish::mirror_commit(dir, &outcome.published);
+        publisher.trim();
+        failed.extend(log_failures(outcome).iter().map(|f| f.unit()));
+    }
+    let keep: HashSet<String> = publisher
+        .snapshot()
+        .artifacts()
+        .map(|a| a.path.clone())
+        .collect();
+    match prune_dir(dir, &keep) {
+        Ok(removed) => {
+            tracing::info!(removed, dir = %dir.display(), "stale documents removed from disk")
+        }
+        Err(e) => tracing::error!(error = %e, "could not remove stale documents from disk"),
+    }
+    (failed, caches.links)
+}
+
+fn log_failures(outcome: Outcome) -> Vec<pipeline::UnitError> {
+    for failure in &outcome.failures {
+        tracing::error!(%failure, "document not rendered");
+    }
+    outcome.failures
+}
+
 /// How many feeds show each article: the build's plan for its item cache.
 fn planned_uses(index: &Index) -> HashMap<Box<str>, u32> {
     let mut uses: HashMap<Box<str>, u32> = HashMap::new();
@@ -194,7 +227,7 @@ fn planned_uses(index: &Index) -> HashMap<Box<str>, u32> {
 
 fn write_batches(
     dir: &Path,
-    batches: std::sync::mpsc::Receiver<std::sync::Arc<Snapshot>>,
+    batches: std::sync::mpsc::Receiver<Arc<Snapshot>>,
 ) -> Result<HashSet<String>, DiskError> {
     let mut written = HashSet::new();
     for snapshot in batches {

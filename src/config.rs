@@ -134,6 +134,9 @@ pub struct Server {
     pub api_token: Option<String>,
     /// Largest request body accepted by the ingest API, in bytes.
     pub max_body_bytes: usize,
+    /// Megabytes of document bodies (all encodings) kept in memory; bodies
+    /// beyond it are read back from the output folder when asked for.
+    pub body_cache_mb: usize,
 }
 
 impl Default for Server {
@@ -143,6 +146,7 @@ impl Default for Server {
             max_age: 300,
             api_token: None,
             max_body_bytes: 8 << 20,
+            body_cache_mb: 64,
         }
     }
 }

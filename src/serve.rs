@@ -43,31 +43,29 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     let now = clock.now();
     build::seed_if_empty(&config, &*store, now)?;
     let (index, cursor) = build::load_index(&config, &*store, now)?;
-    let publisher = Arc::new(Publisher::new());
-    let caches = crate::pipeline::Caches::default();
-    let outcome = build::render_all_with(&config, &*store, &index, &publisher, &caches);
+    let dir = config.output.dir.clone();
+    let publisher = Arc::new(Publisher::with_bodies_on_disk(
+        dir.clone(),
+        config.server.body_cache_mb << 20,
+    ));
+    let (failed, links) = build::publish_all(&config, &*store, &index, &publisher, &dir);
+    let caches = crate::pipeline::Caches {
+        links,
+        items: crate::pipeline::ItemCache::default(),
+    };
     let metrics = Arc::new(Metrics::new());
     metrics.store_up.set(1);
     metrics.documents.set(publisher.snapshot().len() as i64);
     metrics.articles.set(index.article_count() as i64);
     metrics.index_bytes.set(index.memory_bytes() as i64);
-    metrics
-        .render_failures
-        .inc_by(outcome.failures.len() as u64);
+    metrics.render_failures.inc_by(failed.len() as u64);
     tracing::info!(documents = publisher.snapshot().len(), articles = index.article_count(),
-        elapsed = ?started.elapsed(), "first build done");
+        elapsed = ?started.elapsed(), dir = %dir.display(), "first build done and mirrored on disk");
     let (disk_tx, disk_rx) = std::sync::mpsc::channel();
-    let dir = config.output.dir.clone();
-    let first = publisher.snapshot();
+    let mirror_publisher = publisher.clone();
     std::thread::Builder::new()
         .name("syndic-disk".into())
-        .spawn(move || {
-            match build::mirror(&dir, &first) {
-                Ok((written, removed)) => tracing::info!(written, removed, dir = %dir.display(), "documents mirrored on disk"),
-                Err(e) => tracing::error!(error = %e, "could not mirror documents on disk"),
-            }
-            crate::watch::mirror_loop(dir, disk_rx);
-        })
+        .spawn(move || crate::watch::mirror_loop(dir, mirror_publisher, disk_rx))
         .map_err(|e| ServeError::Task(e.to_string()))?;
     let (applied_tx, applied_rx) = tokio::sync::watch::channel(cursor);
     let (nudge_tx, nudges) = std::sync::mpsc::channel();
@@ -99,7 +97,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         disk: Some(disk_tx),
         applied: applied_tx,
         failures: 0,
-        retry: outcome.failures.iter().map(|f| f.unit()).collect(),
+        retry: failed.into_iter().collect(),
         caches,
     };
     Ok(Prepared {

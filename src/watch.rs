@@ -221,21 +221,15 @@ impl Watcher {
     }
 }
 
-/// The disk mirror: applies each commit's changes under the output folder, in order.
-pub fn mirror_loop(dir: std::path::PathBuf, commits: Receiver<Published>) {
+/// The disk mirror: applies each commit's changes under the output folder, in
+/// order; bodies written may then leave memory (see [`Publisher::trim`]).
+pub fn mirror_loop(
+    dir: std::path::PathBuf,
+    publisher: Arc<Publisher>,
+    commits: Receiver<Published>,
+) {
     for published in commits {
-        for artifact in &published.changed {
-            if let Err(e) = crate::publish::write_atomically(&dir, &artifact.path, &artifact.body) {
-                tracing::error!(error = %e, "could not mirror a document on disk");
-            }
-        }
-        for path in &published.removed {
-            match std::fs::remove_file(dir.join(&**path)) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    tracing::error!(path = %dir.join(&**path).display(), error = %e, "could not remove a document from disk");
-                }
-                _ => {}
-            }
-        }
+        crate::publish::mirror_commit(&dir, &published);
+        publisher.trim();
     }
 }

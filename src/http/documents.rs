@@ -2,7 +2,7 @@
 
 use super::negotiate::{choose_encoding, not_modified};
 use super::{AppState, Body, plain};
-use crate::publish::Artifact;
+use crate::publish::{Artifact, BodyError};
 use crate::render::{DocKind, paths};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -45,21 +45,46 @@ pub async fn serve<B>(
         Some(rest) => rest,
         None => "",
     };
-    let snapshot = state.publisher.snapshot();
-    let Some(artifact) = snapshot.get(key) else {
-        return (
-            "other",
-            plain(
-                StatusCode::NOT_FOUND,
-                "no such document; the directory of feeds is at /\n",
-            ),
-        );
-    };
-    let response = respond(state, req, artifact.clone()).await;
-    (kind_label(artifact.kind), response)
+    // A body read back from disk may have been replaced by a newer generation
+    // meanwhile: then the newer one is served.
+    for _ in 0..3 {
+        let snapshot = state.publisher.snapshot();
+        let Some(artifact) = snapshot.get(key) else {
+            return (
+                "other",
+                plain(
+                    StatusCode::NOT_FOUND,
+                    "no such document; the directory of feeds is at /\n",
+                ),
+            );
+        };
+        match respond(state, req, artifact.clone()).await {
+            Ok(response) => return (kind_label(artifact.kind), response),
+            Err(e) => {
+                let current = state.publisher.snapshot();
+                let replaced = current.get(key).is_some_and(|a| !Arc::ptr_eq(a, artifact));
+                if !replaced {
+                    tracing::error!(error = %e, "document not served");
+                    break;
+                }
+            }
+        }
+    }
+    let mut response = plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "this document cannot be read right now; retry later\n",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    ("other", response)
 }
 
-async fn respond<B>(state: &AppState, req: &Request<B>, artifact: Arc<Artifact>) -> Response<Body> {
+async fn respond<B>(
+    state: &AppState,
+    req: &Request<B>,
+    artifact: Arc<Artifact>,
+) -> Result<Response<Body>, BodyError> {
     let encoding = choose_encoding(req.headers());
     let mut response = Response::new(Body::default());
     let h = response.headers_mut();
@@ -82,17 +107,24 @@ async fn respond<B>(state: &AppState, req: &Request<B>, artifact: Arc<Artifact>)
     h.insert(header::LINK, link.clone());
     if not_modified(req.headers(), &artifact, encoding) {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
-        return response;
+        return Ok(response);
     }
-    // The first request for a compressed variant compresses it, off the async
-    // threads; every later one (until the document changes) reuses the bytes.
-    let bytes = if artifact.is_ready(encoding) {
-        artifact.bytes(encoding)
-    } else {
-        let a = artifact.clone();
-        match tokio::task::spawn_blocking(move || a.bytes(encoding)).await {
-            Ok(b) => b,
-            Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "compression failed\n"),
+    // Bytes in memory are served at once. Otherwise (the first request for a
+    // compressed variant, or a body that left memory) they are made or read
+    // back off the async threads, and kept for the requests that follow.
+    let bytes = match artifact.ready(encoding) {
+        Some(bytes) => bytes,
+        None => {
+            let (publisher, a) = (state.publisher.clone(), artifact.clone());
+            match tokio::task::spawn_blocking(move || publisher.body(&a, encoding)).await {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Ok(plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "compression failed\n",
+                    ));
+                }
+            }
         }
     };
     let h = response.headers_mut();
@@ -101,9 +133,9 @@ async fn respond<B>(state: &AppState, req: &Request<B>, artifact: Arc<Artifact>)
     }
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     if req.method() == Method::HEAD {
-        return response;
+        return Ok(response);
     }
     state.metrics.bytes_sent.inc_by(bytes.len() as u64);
     *response.body_mut() = Body::from(bytes);
-    response
+    Ok(response)
 }

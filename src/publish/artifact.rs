@@ -1,11 +1,14 @@
 //! One servable document: bytes, validators and compressed variants.
 
 use crate::render::{DocKind, Document};
+use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
 use std::io::Write;
-use std::sync::OnceLock;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// A content coding the server can send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,8 +39,8 @@ pub struct Artifact {
     pub path: String,
     /// Format, which decides the content type.
     pub kind: DocKind,
-    /// The rendered bytes.
-    pub body: Bytes,
+    /// Length of the rendered bytes.
+    pub len: usize,
     /// Hex digest of the bytes: the strong ETag's opaque part.
     pub digest: String,
     /// Newest change among what it shows.
@@ -48,14 +51,36 @@ pub struct Artifact {
     last_modified_value: Option<HeaderValue>,
     /// The `Link: <…>; rel="self"` value, made on first use (it needs the public URL).
     pub self_link: OnceLock<HeaderValue>,
-    gzip: OnceLock<Bytes>,
-    brotli: OnceLock<Bytes>,
+    /// The rendered bytes, gzip and brotli variants, while kept in memory.
+    resident: [ArcSwapOption<Bytes>; 3],
+    /// The mirror wrote these bytes under the output folder: they may leave memory.
+    stored: AtomicBool,
+    /// When last served, on [`TICKS`]' scale.
+    last_used: AtomicU64,
+}
+
+/// A counter that orders uses of artifacts (cheaper than reading the clock).
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+/// Why the bytes of a document could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The file under the output folder is gone or holds other bytes.
+    #[error(
+        "{path}: the file under the output folder ({reason}) no longer holds this version; files there are syndic's own: restart `syndic serve` to rewrite them"
+    )]
+    Lost { path: String, reason: String },
 }
 
 impl Artifact {
     /// Wraps a rendered document.
     pub fn new(doc: Document) -> Artifact {
-        let digest = blake3::hash(&doc.body).to_hex()[..24].to_owned();
+        let digest = digest_of(&doc.body);
+        Artifact::with_digest(doc, digest)
+    }
+
+    /// Wraps a rendered document whose [`digest_of`] is known.
+    pub fn with_digest(doc: Document, digest: String) -> Artifact {
         // Hex digits, quotes and a token: always a valid header value.
         let etag = |e: Encoding| {
             HeaderValue::from_str(&etag_text(&digest, e))
@@ -75,11 +100,16 @@ impl Artifact {
             self_link: OnceLock::new(),
             path: doc.path,
             kind: doc.kind,
-            body: Bytes::from(doc.body),
+            len: doc.body.len(),
+            resident: [
+                ArcSwapOption::from_pointee(Bytes::from(doc.body)),
+                ArcSwapOption::empty(),
+                ArcSwapOption::empty(),
+            ],
             digest,
             last_modified: doc.last_modified,
-            gzip: OnceLock::new(),
-            brotli: OnceLock::new(),
+            stored: AtomicBool::new(false),
+            last_used: AtomicU64::new(TICKS.fetch_add(1, Ordering::Relaxed)),
         }
     }
 
@@ -93,9 +123,10 @@ impl Artifact {
         self.last_modified_value.as_ref()
     }
 
-    /// Whether `doc` would publish exactly this artifact.
-    pub fn same_content(&self, doc: &Document) -> bool {
-        self.body.as_ref() == doc.body.as_slice()
+    /// Whether `doc`, whose bytes have `digest`, would publish exactly this artifact.
+    pub fn same_content(&self, doc: &Document, digest: &str) -> bool {
+        self.digest == digest
+            && self.len == doc.body.len()
             && self.last_modified == doc.last_modified
             && self.kind == doc.kind
     }
@@ -105,25 +136,96 @@ impl Artifact {
         etag_text(&self.digest, encoding)
     }
 
-    /// Whether the bytes of a variant are at hand (identity always; a compressed
-    /// variant once made).
-    pub fn is_ready(&self, encoding: Encoding) -> bool {
-        match encoding {
-            Encoding::Identity => true,
-            Encoding::Gzip => self.gzip.get().is_some(),
-            Encoding::Brotli => self.brotli.get().is_some(),
-        }
+    /// The bytes of a variant if they are in memory (no I/O, no compression).
+    pub fn ready(&self, encoding: Encoding) -> Option<Bytes> {
+        let bytes = self.resident[encoding as usize].load_full()?;
+        self.touch();
+        Some((*bytes).clone())
     }
 
-    /// The bytes of a variant; a compressed one is made on first use and kept for
-    /// the life of this artifact (one generation), never per request.
-    pub fn bytes(&self, encoding: Encoding) -> Bytes {
-        match encoding {
-            Encoding::Identity => self.body.clone(),
-            Encoding::Gzip => self.gzip.get_or_init(|| gzip(&self.body)).clone(),
-            Encoding::Brotli => self.brotli.get_or_init(|| brotli(&self.body)).clone(),
+    /// The bytes of a variant: from memory, else read back from `dir` (where the
+    /// mirror wrote them) and checked against the digest; a compressed variant is
+    /// made on first use and kept as long as the artifact stays in memory, never
+    /// per request. Blocks: call it off the async threads.
+    pub fn load(&self, encoding: Encoding, dir: &Path) -> Result<Bytes, BodyError> {
+        if let Some(bytes) = self.ready(encoding) {
+            return Ok(bytes);
         }
+        let body = match self.ready(Encoding::Identity) {
+            Some(body) => body,
+            None => self.read_back(dir)?,
+        };
+        let bytes = match encoding {
+            Encoding::Identity => return Ok(body),
+            Encoding::Gzip => gzip(&body),
+            Encoding::Brotli => brotli(&body),
+        };
+        self.resident[encoding as usize].store(Some(Arc::new(bytes.clone())));
+        Ok(bytes)
     }
+
+    fn read_back(&self, dir: &Path) -> Result<Bytes, BodyError> {
+        let file = dir.join(&self.path);
+        let lost = |reason: String| BodyError::Lost {
+            path: file.display().to_string(),
+            reason,
+        };
+        let body = std::fs::read(&file).map_err(|e| lost(e.to_string()))?;
+        if body.len() != self.len || digest_of(&body) != self.digest {
+            return Err(lost("other bytes".into()));
+        }
+        let body = Bytes::from(body);
+        self.resident[0].store(Some(Arc::new(body.clone())));
+        Ok(body)
+    }
+
+    fn touch(&self) {
+        self.last_used
+            .store(TICKS.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    /// The rendered bytes while they are in memory (always until [`Artifact::mark_stored`]).
+    pub fn resident_body(&self) -> Option<Bytes> {
+        self.resident[0].load_full().map(|b| (*b).clone())
+    }
+
+    /// Says that the mirror wrote these bytes: they may now leave memory.
+    pub fn mark_stored(&self) {
+        self.stored.store(true, Ordering::Release);
+    }
+
+    /// Whether the bytes are on disk.
+    pub fn is_stored(&self) -> bool {
+        self.stored.load(Ordering::Acquire)
+    }
+
+    /// Bytes of this artifact's variants held in memory.
+    pub fn resident_bytes(&self) -> usize {
+        self.resident
+            .iter()
+            .filter_map(|r| r.load().as_ref().map(|b| b.len()))
+            .sum()
+    }
+
+    /// When it was last served (comparable between artifacts only).
+    pub fn last_used(&self) -> u64 {
+        self.last_used.load(Ordering::Relaxed)
+    }
+
+    /// Drops the variants from memory if the bytes are on disk; returns the bytes freed.
+    pub fn evict(&self) -> usize {
+        if !self.is_stored() {
+            return 0;
+        }
+        let freed = self.resident_bytes();
+        self.resident.iter().for_each(|r| r.store(None));
+        freed
+    }
+}
+
+/// The digest an artifact's ETag is made of: 96 bits of BLAKE3, in hex.
+pub fn digest_of(body: &[u8]) -> String {
+    blake3::hash(body).to_hex()[..24].to_owned()
 }
 
 fn etag_text(digest: &str, encoding: Encoding) -> String {

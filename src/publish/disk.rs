@@ -1,5 +1,6 @@
 //! The mirror under the output folder: atomic writes, removal of what is gone.
 
+use super::Published;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,29 @@ pub fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(), Disk
     tmp.write_all(bytes).map_err(fail)?;
     tmp.persist(&target).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// Writes what a commit changed under `dir` and removes what it removed; each
+/// body written is marked stored (it may leave memory). Failures are logged:
+/// those documents stay served from memory.
+pub fn mirror_commit(dir: &Path, published: &Published) {
+    for artifact in &published.changed {
+        let Some(body) = artifact.resident_body() else {
+            continue; // already written: only stored bodies leave memory
+        };
+        match write_atomically(dir, &artifact.path, &body) {
+            Ok(()) => artifact.mark_stored(),
+            Err(e) => tracing::error!(error = %e, "could not mirror a document on disk"),
+        }
+    }
+    for path in &published.removed {
+        match std::fs::remove_file(dir.join(&**path)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                tracing::error!(path = %dir.join(&**path).display(), error = %e, "could not remove a document from disk");
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Extensions of the files syndic writes; nothing else is ever removed.

@@ -1,21 +1,25 @@
 //! Publishing: rendered bytes become servable artifacts.
 //!
 //! Owns: artifacts (body, strong ETag from the bytes, Last-Modified, content
-//! type, gzip and brotli variants compressed at most once per generation), the
-//! current generation of every document, swapped atomically, and the mirror of
-//! that generation under the output folder. Must not: render, read the store or
-//! decide what changed.
+//! type, gzip and brotli variants compressed at most once while in memory), the
+//! current generation of every document, swapped atomically, the mirror of that
+//! generation under the output folder, and which bodies stay in memory: with a
+//! budget, bodies the mirror has written leave memory least recently served
+//! first and are read back from the mirror (checked against their digest) when
+//! asked for. Must not: render, read the store or decide what changed.
 
 mod artifact;
+mod bodies;
 mod disk;
 
-pub use artifact::{Artifact, Encoding};
-pub use disk::{DiskError, prune_dir, write_atomically};
+pub use artifact::{Artifact, BodyError, Encoding, digest_of};
+pub use disk::{DiskError, mirror_commit, prune_dir, write_atomically};
 
 use crate::index::Unit;
 use crate::render::Document;
 use arc_swap::ArcSwap;
 use imbl::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// One generation of documents: what the server serves. Persistent maps: the next
@@ -75,12 +79,24 @@ pub struct Published {
 #[derive(Debug, Default)]
 pub struct Publisher {
     current: ArcSwap<Snapshot>,
+    /// Where stored bodies are read back from, and how many bytes may stay in
+    /// memory; `None` keeps every body in memory.
+    bodies: Option<bodies::Budget>,
 }
 
 impl Publisher {
-    /// An empty publisher.
+    /// An empty publisher that keeps every body in memory.
     pub fn new() -> Publisher {
         Publisher::default()
+    }
+
+    /// An empty publisher whose bodies leave memory, once the mirror has written
+    /// them under `dir`, beyond `budget` bytes (see [`Publisher::trim`]).
+    pub fn with_bodies_on_disk(dir: PathBuf, budget: usize) -> Publisher {
+        Publisher {
+            current: ArcSwap::default(),
+            bodies: Some(bodies::Budget::new(dir, budget)),
+        }
     }
 
     /// The generation being served.
@@ -126,13 +142,14 @@ impl Staging {
         let mut new_paths: Vec<Arc<str>> = Vec::with_capacity(docs.len());
         for doc in docs {
             let path: Arc<str> = doc.path.as_str().into();
+            let digest = digest_of(&doc.body);
             let same = self
                 .next
                 .docs
                 .get(&path)
-                .is_some_and(|a| a.same_content(&doc));
+                .is_some_and(|a| a.same_content(&doc, &digest));
             if !same {
-                let artifact = Arc::new(Artifact::new(doc));
+                let artifact = Arc::new(Artifact::with_digest(doc, digest));
                 self.next.docs.insert(path.clone(), artifact.clone());
                 self.published.changed.push(artifact);
             }

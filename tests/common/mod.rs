@@ -115,7 +115,12 @@ pub fn build(config: &Config, store: &dyn Store, now: DateTime<Utc>) -> Vec<(Str
     let snapshot = publisher.snapshot();
     let mut docs: Vec<(String, Vec<u8>)> = snapshot
         .artifacts()
-        .map(|a| (a.path.clone(), a.body.to_vec()))
+        .map(|a| {
+            let body = a
+                .resident_body()
+                .expect("an in-memory build keeps every body");
+            (a.path.clone(), body.to_vec())
+        })
         .collect();
     docs.sort();
     docs

@@ -85,6 +85,8 @@ pub struct Options {
     pub api_token: Option<String>,
     /// `[server] max_body_bytes`.
     pub max_body_bytes: Option<usize>,
+    /// `[server] body_cache_mb`.
+    pub body_cache_mb: Option<usize>,
     /// `[feeds] items`.
     pub items: usize,
     /// Seed the empty store with `samples/articles.jsonl`.
@@ -97,6 +99,7 @@ impl Default for Options {
             time: Time::Manual(samples_as_of()),
             api_token: Some(TOKEN.into()),
             max_body_bytes: None,
+            body_cache_mb: None,
             items: 50,
             seed: true,
         }
@@ -153,6 +156,9 @@ max_age = {MAX_AGE}
     }
     if let Some(max) = opts.max_body_bytes {
         text.push_str(&format!("max_body_bytes = {max}\n"));
+    }
+    if let Some(mb) = opts.body_cache_mb {
+        text.push_str(&format!("body_cache_mb = {mb}\n"));
     }
     if opts.seed {
         text.push_str(&format!(

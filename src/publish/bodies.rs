@@ -1,0 +1,172 @@
+//! Which document bodies stay in memory, and reading the others back.
+//!
+//! A million articles make some 60,000 documents and 10 GB of bytes: too much
+//! to hold. The mirror writes every version under the output folder anyway, so
+//! once written ([`Artifact::mark_stored`]) a body may leave memory. [`Publisher::trim`]
+//! keeps the bodies held (all variants) under the budget, dropping the least
+//! recently served first; a request for a dropped body reads the file back and
+//! checks its digest ([`Artifact::load`]). A body not yet written never leaves.
+
+use super::{Artifact, BodyError, Encoding, Publisher};
+use bytes::Bytes;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Trims triggered by reads happen at most this often.
+const TRIM_EVERY: Duration = Duration::from_millis(100);
+
+/// After a trim, what stays is at most this share of the budget (in quarters):
+/// room for the next reads before the next trim.
+const TRIM_TO_QUARTERS: usize = 3;
+
+/// The output folder and the bytes bodies may hold.
+#[derive(Debug)]
+pub(super) struct Budget {
+    dir: PathBuf,
+    bytes: usize,
+    last_trim: Mutex<Option<Instant>>,
+}
+
+impl Budget {
+    pub(super) fn new(dir: PathBuf, bytes: usize) -> Budget {
+        Budget {
+            dir,
+            bytes,
+            last_trim: Mutex::new(None),
+        }
+    }
+}
+
+impl Publisher {
+    /// The bytes of a variant of `artifact`, from memory or read back from the
+    /// output folder. Blocks: call it off the async threads when
+    /// [`Artifact::ready`] said no.
+    pub fn body(&self, artifact: &Artifact, encoding: Encoding) -> Result<Bytes, BodyError> {
+        let bytes = match &self.bodies {
+            None => artifact.load(encoding, std::path::Path::new("")),
+            Some(budget) => artifact.load(encoding, &budget.dir),
+        }?;
+        self.trim_soon();
+        Ok(bytes)
+    }
+
+    fn trim_soon(&self) {
+        let Some(budget) = &self.bodies else { return };
+        let mut last = budget.last_trim.lock().unwrap_or_else(|p| p.into_inner());
+        if last.is_some_and(|t| t.elapsed() < TRIM_EVERY) {
+            return;
+        }
+        *last = Some(Instant::now());
+        drop(last);
+        self.trim();
+    }
+
+    /// Drops bodies the mirror wrote, least recently served first, until what
+    /// stays in memory is within the budget. Returns the bytes freed.
+    pub fn trim(&self) -> usize {
+        let Some(budget) = &self.bodies else { return 0 };
+        let snapshot = self.snapshot();
+        let held: usize = snapshot.artifacts().map(|a| a.resident_bytes()).sum();
+        if held <= budget.bytes {
+            return 0;
+        }
+        let mut candidates: Vec<&Arc<Artifact>> = snapshot
+            .artifacts()
+            .filter(|a| a.is_stored() && a.resident_bytes() > 0)
+            .collect();
+        candidates.sort_unstable_by_key(|a| a.last_used());
+        let target = budget.bytes / 4 * TRIM_TO_QUARTERS;
+        let mut freed = 0;
+        for artifact in candidates {
+            if held - freed <= target {
+                break;
+            }
+            freed += artifact.evict();
+        }
+        freed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Unit;
+    use crate::publish::mirror_commit;
+    use crate::render::{DocKind, Document};
+
+    fn doc(path: &str, fill: u8) -> Document {
+        Document {
+            path: path.into(),
+            kind: DocKind::Rss,
+            body: vec![fill; 1000],
+            last_modified: None,
+        }
+    }
+
+    fn publish(
+        publisher: &Publisher,
+        unit: Unit,
+        docs: Vec<Document>,
+    ) -> crate::publish::Published {
+        let mut staging = publisher.stage();
+        staging.replace_unit(unit, docs);
+        publisher.commit(staging)
+    }
+
+    #[test]
+    fn stored_bodies_leave_memory_beyond_the_budget_and_come_back_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let publisher = Publisher::with_bodies_on_disk(dir.path().to_owned(), 1500);
+        let published = publish(
+            &publisher,
+            Unit::Robots,
+            vec![doc("a.xml", b'a'), doc("b.xml", b'b')],
+        );
+        assert_eq!(
+            publisher.trim(),
+            0,
+            "nothing is written yet: nothing may leave"
+        );
+        mirror_commit(dir.path(), &published);
+        let snapshot = publisher.snapshot();
+        let (a, b) = (
+            snapshot.get("a.xml").unwrap(),
+            snapshot.get("b.xml").unwrap(),
+        );
+        b.ready(Encoding::Identity).unwrap(); // b was served last
+        assert_eq!(
+            publisher.trim(),
+            1000,
+            "the least recently served one leaves"
+        );
+        assert!(a.ready(Encoding::Identity).is_none());
+        assert!(b.ready(Encoding::Identity).is_some());
+        let back = publisher.body(a, Encoding::Identity).unwrap();
+        assert_eq!(&back[..], &[b'a'; 1000][..]);
+        let gz = publisher.body(a, Encoding::Gzip).unwrap();
+        assert!(gz.len() < 100, "gzip made from the bytes read back");
+        // Someone else's bytes in the file are never served under this ETag.
+        a.evict();
+        std::fs::write(dir.path().join("a.xml"), b"tampered").unwrap();
+        let err = publisher.body(a, Encoding::Identity).unwrap_err();
+        assert!(err.to_string().contains("a.xml"), "{err}");
+    }
+
+    #[test]
+    fn without_a_budget_every_body_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let publisher = Publisher::new();
+        let published = publish(&publisher, Unit::Robots, vec![doc("a.xml", b'a')]);
+        mirror_commit(dir.path(), &published);
+        assert_eq!(publisher.trim(), 0);
+        assert!(
+            publisher
+                .snapshot()
+                .get("a.xml")
+                .unwrap()
+                .ready(Encoding::Identity)
+                .is_some()
+        );
+    }
+}
