@@ -41,7 +41,11 @@ def main():
     put_ms, after_ms, total_ms = [], [], []
     run = int(time.time())
     for i in range(args.n):
-        aid = "bench-%d-%d" % (run, i // 2)
+        # Feeds order by publication (to the second), then by id, smallest first:
+        # ids that decrease with time keep every new article the newest of its
+        # second, however many writes a second brings (and across runs).
+        if i % 2 == 0:
+            aid = "bench-%017d" % (10**17 - time.time_ns() // 1000)
         title = "Mesure %d-%d : latence de publication" % (run, i)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
         body = json.dumps({"url": "https://www.actu.example.ma/bench/%s.html" % aid, "title": title,
@@ -62,7 +66,7 @@ def main():
             if title in text:
                 break
         else:
-            sys.exit("title never served in %s" % feed)
+            sys.exit("title never served in %s (write %d, %s)" % (feed, i, aid))
         t2 = time.perf_counter()
         put_ms.append((t1 - t0) * 1000)
         after_ms.append((t2 - t1) * 1000)

@@ -11,8 +11,6 @@ use crate::index::{Dirty, FeedKey, Index, Unit};
 use crate::publish::{Published, Publisher, Staging};
 use crate::render::{self, Document, FeedView, RenderError, SitemapRef, paths};
 use crate::store::{Store, StoreError};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use thiserror::Error;
 
 mod items;
@@ -144,37 +142,15 @@ fn settle(
 
 type Rendered = (Unit, Result<Vec<Document>, UnitError>);
 
+/// Renders on rayon's pool: threads that live as long as the process, so that a
+/// pass of a few feeds pays no thread start-up and the allocator keeps its
+/// per-thread heaps (threads spawned per pass left their heaps to be reclaimed).
 fn render_parallel(sources: &Sources, units: &[Unit]) -> Vec<Rendered> {
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(units.len().max(1));
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::with_capacity(units.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let work = || {
-                let mut local = Vec::new();
-                while let Some(&unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    local.push((unit, render_unit(sources, None, unit)));
-                }
-                results
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .extend(local);
-            };
-            // Threads are a convenience, not a need: without one, render here.
-            if std::thread::Builder::new()
-                .name("syndic-render".into())
-                .spawn_scoped(scope, work)
-                .is_err()
-            {
-                work();
-            }
-        }
-    });
-    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    results.sort_by_key(|(unit, _)| *unit);
-    results
+    use rayon::prelude::*;
+    units
+        .par_iter()
+        .map(|&unit| (unit, render_unit(sources, None, unit)))
+        .collect()
 }
 
 /// What the ordered units read of the staged generation: sitemap paths and dates.
