@@ -7,12 +7,11 @@ use crate::config::Config;
 use crate::import::{self, ImportError, Options, Summary};
 use crate::index::{Dirty, Index, Unit};
 use crate::pipeline::{self, Outcome};
-use crate::publish::{DiskError, Publisher, Snapshot, prune_dir, write_atomically};
+use crate::publish::{DiskError, Publisher, prune_dir};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
 
 /// A full build failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,11 +40,11 @@ pub fn load_index(
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<(Index, u64), StoreError> {
-    let mut rows = Vec::new();
-    let cursor = store.scan_meta(&mut |row| rows.push(row), &mut |bad| {
+    let mut loader = crate::index::Loader::new(config.feeds.items, now);
+    let cursor = store.scan_meta(&mut |row| loader.add(row), &mut |bad| {
         tracing::warn!(id = %bad.id, errors = ?bad.errors, "stored article is invalid; left out of every document");
     })?;
-    Ok((Index::load(config.feeds.items, now, rows), cursor))
+    Ok((loader.finish(), cursor))
 }
 
 /// Renders every document into `publisher`, in memory (tests and tools; the
@@ -70,115 +69,76 @@ pub fn render_all(
     outcome
 }
 
-fn write_snapshot(
-    dir: &Path,
-    snapshot: &Snapshot,
-    written: &mut HashSet<String>,
-) -> Result<(), DiskError> {
-    for artifact in snapshot.artifacts() {
-        // Nothing writes a body out of a build's publisher: it is in memory.
-        if let Some(body) = artifact.resident_body() {
-            write_atomically(dir, &artifact.path, &body)?;
-        }
-        written.insert(artifact.path.clone());
-    }
-    Ok(())
-}
-
-/// Feeds rendered (and held in memory) at a time by [`build_to_disk`].
-const FEEDS_PER_BATCH: usize = 16;
-
-/// Rendered items [`build_to_disk`] keeps for the feeds that show them again.
-const BUILD_ITEM_BUDGET: usize = 128 << 20;
-
-/// What [`build_to_disk`] did.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct BuildReport {
-    /// Documents written.
-    pub written: usize,
-    /// Stale files removed.
-    pub removed: usize,
-    /// Units that failed to render.
-    pub failures: usize,
-}
-
 /// Every unit of a full pass, in batches: feeds a batch at a time in
-/// [`Index::feeds_by_reach`] order, then everything else (sitemaps, robots,
-/// directory) in one last batch, so that indexes see every sitemap.
+/// [`Index::feeds_by_reach`] order, sitemap months a batch at a time, then the
+/// news sitemap, robots.txt and the directory.
 fn full_pass_batches(index: &Index) -> Vec<Dirty> {
     let feeds: Vec<Unit> = index.feeds_by_reach().into_iter().map(Unit::Feed).collect();
-    let others: Dirty = pipeline::all_units(index)
-        .into_iter()
-        .filter(|u| !matches!(u, Unit::Feed(_)))
-        .collect();
-    let batches = feeds
-        .chunks(FEEDS_PER_BATCH)
-        .map(|c| c.iter().copied().collect::<Dirty>());
-    batches.chain([others]).collect()
+    let months: Vec<Unit> = index.months().into_iter().map(Unit::Month).collect();
+    let feed_batches = feeds.chunks(FEEDS_PER_BATCH);
+    let month_batches = months.chunks(MONTHS_PER_BATCH);
+    feed_batches
+        .chain(month_batches)
+        .map(|c| c.iter().copied().collect::<Dirty>())
+        .chain([Dirty::from([Unit::News, Unit::Robots, Unit::Directory])])
+        .collect()
 }
 
 /// Caches for a full pass: each article's item is rendered once and kept until
 /// the last feed showing it.
-pub fn full_pass_caches(index: &Index) -> pipeline::Caches {
+fn full_pass_caches(index: &Index) -> pipeline::Caches {
     pipeline::Caches {
         links: pipeline::LinkCache::default(),
         items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
     }
 }
 
-/// Renders every document straight to `dir`, a batch at a time, so that memory
-/// stays bounded whatever the corpus (the same bytes as [`render_all`]); a
-/// writer thread puts one batch on disk while the next one renders.
+/// Renders every document straight to `dir` (the same bytes as [`render_all`]),
+/// with memory bounded whatever the corpus: see [`publish_all`].
 pub fn build_to_disk(
     config: &Config,
     store: &dyn Store,
     index: &Index,
     dir: &Path,
 ) -> Result<BuildReport, DiskError> {
-    let caches = full_pass_caches(index);
-    let sources = pipeline::Sources {
-        config,
-        store,
-        index,
-        caches: &caches,
-    };
-    let mut failures = 0;
-    let (to_writer, batches_rendered) = std::sync::mpsc::sync_channel::<Arc<Snapshot>>(1);
-    let written = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write_batches(dir, batches_rendered));
-        for units in full_pass_batches(index) {
-            let publisher = Publisher::new();
-            failures += log_failures(pipeline::run(&sources, &publisher, &units)).len();
-            if to_writer.send(publisher.snapshot()).is_err() {
-                break; // the writer stopped on an error, which join returns
-            }
-        }
-        drop(to_writer);
-        writer
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
-    })?;
-    let (hits, misses) = caches.items.hits_and_misses();
-    tracing::info!(hits, misses, "feed items: rendered once, reused");
+    let publisher = Publisher::with_bodies_on_disk(dir.to_owned(), 0);
+    let report = publish_all(config, store, index, &publisher, dir)?;
+    if let Some(e) = report.disk_error {
+        return Err(e);
+    }
     Ok(BuildReport {
-        written: written.len(),
-        removed: prune_dir(dir, &written)?,
-        failures,
+        written: publisher.snapshot().len(),
+        removed: report.removed,
+        failures: report.failed.len(),
     })
 }
 
-/// Renders every document into the live `publisher` a batch at a time, mirrors
-/// each batch under `dir` and lets the written bodies leave memory (within the
-/// publisher's budget), then removes stale files: start-up memory stays bounded
-/// whatever the corpus. Returns the units that failed (their retry is the
-/// caller's) and the sitemap rows kept for the passes that follow.
+/// What [`publish_all`] did.
+#[derive(Debug, Default)]
+pub struct FullPass {
+    /// Units that failed (their last good documents stay; retrying is the caller's).
+    pub failed: Vec<Unit>,
+    /// Stale files removed from the output folder.
+    pub removed: usize,
+    /// Sitemap rows of recent articles, kept for the passes that follow.
+    pub links: pipeline::LinkCache,
+    /// The first document that could not be written (it stays in memory).
+    pub disk_error: Option<DiskError>,
+}
+
+/// Renders every document into `publisher` a batch at a time; a writer thread
+/// mirrors each batch under `dir` (letting the written bodies leave memory,
+/// within the publisher's budget) while the next one renders; then stale files
+/// are removed. Each batch is committed: the publisher ends with every document.
+/// A document that cannot be written stays in memory and is reported; only
+/// failing to list the output folder for stale files is an error.
 pub fn publish_all(
     config: &Config,
     store: &dyn Store,
     index: &Index,
     publisher: &Publisher,
     dir: &Path,
-) -> (Vec<Unit>, pipeline::LinkCache) {
+) -> Result<FullPass, DiskError> {
     let caches = full_pass_caches(index);
     let sources = pipeline::Sources {
         config,
@@ -187,31 +147,50 @@ pub fn publish_all(
         caches: &caches,
     };
     let mut failed = Vec::new();
-    for units in full_pass_batches(index) {
-        let outcome = pipeline::run(&sources, publisher, &units);
-        crate::publish::mirror_commit(dir, &outcome.published);
-        publisher.trim();
-        failed.extend(log_failures(outcome).iter().map(|f| f.unit()));
-    }
+    let (to_writer, commits) = std::sync::mpsc::sync_channel(1);
+    let written = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            let mut first_error = Ok(());
+            for published in commits {
+                let written = crate::publish::mirror_commit(dir, &published);
+                first_error = first_error.and(written);
+                publisher.trim();
+            }
+            first_error
+        });
+        for units in full_pass_batches(index) {
+            let outcome = pipeline::run(&sources, publisher, &units);
+            failed.extend(log_failures(&outcome).iter().map(|f| f.unit()));
+            if to_writer.send(outcome.published).is_err() {
+                break; // the writer panicked: join says so
+            }
+        }
+        drop(to_writer);
+        writer
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    });
+    let disk_error = written.err();
+    let (hits, misses) = caches.items.hits_and_misses();
+    tracing::debug!(hits, misses, "feed items: rendered once, reused");
     let keep: HashSet<String> = publisher
         .snapshot()
         .artifacts()
         .map(|a| a.path.clone())
         .collect();
-    match prune_dir(dir, &keep) {
-        Ok(removed) => {
-            tracing::info!(removed, dir = %dir.display(), "stale documents removed from disk")
-        }
-        Err(e) => tracing::error!(error = %e, "could not remove stale documents from disk"),
-    }
-    (failed, caches.links)
+    Ok(FullPass {
+        failed,
+        removed: prune_dir(dir, &keep)?,
+        links: caches.links,
+        disk_error,
+    })
 }
 
-fn log_failures(outcome: Outcome) -> Vec<pipeline::UnitError> {
+fn log_failures(outcome: &Outcome) -> &[pipeline::UnitError] {
     for failure in &outcome.failures {
         tracing::error!(%failure, "document not rendered");
     }
-    outcome.failures
+    &outcome.failures
 }
 
 /// How many feeds show each article: the build's plan for its item cache.
@@ -225,15 +204,25 @@ fn planned_uses(index: &Index) -> HashMap<Box<str>, u32> {
     uses
 }
 
-fn write_batches(
-    dir: &Path,
-    batches: std::sync::mpsc::Receiver<Arc<Snapshot>>,
-) -> Result<HashSet<String>, DiskError> {
-    let mut written = HashSet::new();
-    for snapshot in batches {
-        write_snapshot(dir, &snapshot, &mut written)?;
-    }
-    Ok(written)
+/// Feeds rendered (and held in memory) at a time by [`publish_all`].
+const FEEDS_PER_BATCH: usize = 16;
+
+/// Sitemap months rendered at a time by [`publish_all`] (a month of a big site
+/// is a few MB of XML).
+const MONTHS_PER_BATCH: usize = 12;
+
+/// Rendered items a full pass keeps for the feeds that show them again.
+const BUILD_ITEM_BUDGET: usize = 128 << 20;
+
+/// What [`build_to_disk`] did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BuildReport {
+    /// Documents written.
+    pub written: usize,
+    /// Stale files removed.
+    pub removed: usize,
+    /// Units that failed to render.
+    pub failures: usize,
 }
 
 /// Imports the demo seed into an empty store, dates moved by (now − seed_as_of).

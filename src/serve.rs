@@ -48,11 +48,13 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         dir.clone(),
         config.server.body_cache_mb << 20,
     ));
-    let (failed, links) = build::publish_all(&config, &*store, &index, &publisher, &dir);
+    let first =
+        build::publish_all(&config, &*store, &index, &publisher, &dir).map_err(BuildError::from)?;
     let caches = crate::pipeline::Caches {
-        links,
+        links: first.links,
         items: crate::pipeline::ItemCache::default(),
     };
+    let failed = first.failed;
     let metrics = Arc::new(Metrics::new());
     metrics.store_up.set(1);
     metrics.documents.set(publisher.snapshot().len() as i64);

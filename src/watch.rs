@@ -229,7 +229,7 @@ pub fn mirror_loop(
     commits: Receiver<Published>,
 ) {
     for published in commits {
-        crate::publish::mirror_commit(&dir, &published);
+        let _ = crate::publish::mirror_commit(&dir, &published); // logged there
         publisher.trim();
     }
 }

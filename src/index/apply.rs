@@ -9,9 +9,9 @@ impl Index {
     /// returns the units whose output may differ.
     pub fn apply(&mut self, id: &str, row: Option<MetaRow>) -> Dirty {
         let mut dirty = Dirty::new();
-        if let Some(idx) = self.by_id.get(id).copied() {
+        if let Some(idx) = self.by_id.get(&self.entries, id) {
             self.unlink(idx, &mut dirty);
-            self.by_id.remove(id);
+            self.by_id.remove(&self.entries, id);
             self.entries[idx as usize] = None;
             self.free.push(idx);
         }

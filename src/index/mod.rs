@@ -7,6 +7,7 @@
 //! alone will next change something. Must not: read the store, the clock (time is
 //! passed in) or article text.
 
+mod ids;
 mod keys;
 mod terms;
 #[cfg(test)]
@@ -18,7 +19,7 @@ pub use terms::Terms;
 use crate::store::MetaRow;
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How long an article stays in the Google News sitemap.
 pub const NEWS_WINDOW_SECS: i64 = 48 * 3600;
@@ -55,7 +56,7 @@ pub struct Index {
     now: i64,
     entries: Vec<Option<Entry>>,
     free: Vec<u32>,
-    by_id: HashMap<Box<str>, u32>,
+    by_id: ids::IdMap,
     /// Visible articles, oldest first (`order`).
     global: Vec<u32>,
     terms: [Terms; 3],
@@ -103,7 +104,7 @@ impl Index {
             now: now.timestamp(),
             entries: Vec::new(),
             free: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: ids::IdMap::default(),
             global: Vec::new(),
             terms: Default::default(),
             months: BTreeMap::new(),
@@ -117,17 +118,9 @@ impl Index {
         now: DateTime<Utc>,
         rows: impl IntoIterator<Item = MetaRow>,
     ) -> Index {
-        let mut index = Index::new(items, now);
-        for row in rows {
-            let idx = index.store_entry(row);
-            if index.is_live(idx) {
-                index.push_unsorted(idx);
-            } else if index.is_embargoed(idx) {
-                index.embargoed.insert((index.entry(idx).published, idx));
-            }
-        }
-        index.sort_lists();
-        index
+        let mut loader = Loader(Index::new(items, now));
+        rows.into_iter().for_each(|row| loader.add(row));
+        loader.finish()
     }
 
     fn push_unsorted(&mut self, idx: u32) {
@@ -193,8 +186,37 @@ impl Index {
                 (self.entries.len() - 1) as u32
             }
         };
-        self.by_id.insert(row.id.into_boxed_str(), idx);
+        self.by_id.insert(&self.entries, idx);
         idx
+    }
+}
+
+/// Loads an index row by row (for a store scan that visits rows rather than
+/// returning them): lists are sorted once, at [`Loader::finish`].
+#[derive(Debug)]
+pub struct Loader(Index);
+
+impl Loader {
+    /// An empty index of `items`-item feeds as of `now`.
+    pub fn new(items: usize, now: DateTime<Utc>) -> Loader {
+        Loader(Index::new(items, now))
+    }
+
+    /// Adds one article.
+    pub fn add(&mut self, row: MetaRow) {
+        let index = &mut self.0;
+        let idx = index.store_entry(row);
+        if index.is_live(idx) {
+            index.push_unsorted(idx);
+        } else if index.is_embargoed(idx) {
+            index.embargoed.insert((index.entry(idx).published, idx));
+        }
+    }
+
+    /// The index, its lists sorted.
+    pub fn finish(mut self) -> Index {
+        self.0.sort_lists();
+        self.0
     }
 }
 

@@ -37,8 +37,7 @@ impl Index {
             .map(|e| (e.authors.len() + e.tags.len()) * size_of::<u32>())
             .sum();
         let entries = self.entries.capacity() * size_of::<Option<super::Entry>>() + ids + term_refs;
-        // The id map keeps its own copy of every id.
-        let by_id = self.by_id.capacity() * (size_of::<(Box<str>, u32)>() + 1) + ids;
+        let by_id = self.by_id.table_bytes();
         let lists = (self.global.capacity()
             + self.months.values().map(Vec::capacity).sum::<usize>()
             + self.terms.iter().map(Terms::member_capacity).sum::<usize>())

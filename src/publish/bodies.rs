@@ -128,7 +128,7 @@ mod tests {
             0,
             "nothing is written yet: nothing may leave"
         );
-        mirror_commit(dir.path(), &published);
+        mirror_commit(dir.path(), &published).unwrap();
         let snapshot = publisher.snapshot();
         let (a, b) = (
             snapshot.get("a.xml").unwrap(),
@@ -158,7 +158,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let publisher = Publisher::new();
         let published = publish(&publisher, Unit::Robots, vec![doc("a.xml", b'a')]);
-        mirror_commit(dir.path(), &published);
+        mirror_commit(dir.path(), &published).unwrap();
         assert_eq!(publisher.trim(), 0);
         assert!(
             publisher

@@ -36,16 +36,20 @@ pub fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(), Disk
 }
 
 /// Writes what a commit changed under `dir` and removes what it removed; each
-/// body written is marked stored (it may leave memory). Failures are logged:
-/// those documents stay served from memory.
-pub fn mirror_commit(dir: &Path, published: &Published) {
+/// body written is marked stored (it may leave memory). Every failure is
+/// logged (those documents stay in memory) and the first one returned.
+pub fn mirror_commit(dir: &Path, published: &Published) -> Result<(), DiskError> {
+    let mut first_error = Ok(());
     for artifact in &published.changed {
         let Some(body) = artifact.resident_body() else {
             continue; // already written: only stored bodies leave memory
         };
         match write_atomically(dir, &artifact.path, &body) {
             Ok(()) => artifact.mark_stored(),
-            Err(e) => tracing::error!(error = %e, "could not mirror a document on disk"),
+            Err(e) => {
+                tracing::error!(error = %e, "could not mirror a document on disk");
+                first_error = first_error.and(Err(e));
+            }
         }
     }
     for path in &published.removed {
@@ -56,6 +60,7 @@ pub fn mirror_commit(dir: &Path, published: &Published) {
             _ => {}
         }
     }
+    first_error
 }
 
 /// Extensions of the files syndic writes; nothing else is ever removed.

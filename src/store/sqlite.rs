@@ -40,7 +40,7 @@ impl SqliteStore {
             })?;
         }
         let mut writer = Connection::open(path).map_err(open_err)?;
-        configure(&writer).map_err(open_err)?;
+        configure(&writer, WRITER_CACHE_KIB).map_err(open_err)?;
         // Checkpoint every 64 MB of WAL rather than SQLite's 4 MB: each checkpoint
         // syncs the database file, and bulk imports would otherwise wait on hundreds.
         writer
@@ -53,7 +53,7 @@ impl SqliteStore {
                     path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
-                configure(&c)?;
+                configure(&c, READER_CACHE_KIB)?;
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>, rusqlite::Error>>()
@@ -88,14 +88,20 @@ impl SqliteStore {
     }
 }
 
-fn configure(c: &Connection) -> rusqlite::Result<()> {
+fn configure(c: &Connection, cache_kib: i64) -> rusqlite::Result<()> {
     c.busy_timeout(std::time::Duration::from_secs(10))?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "NORMAL")?;
-    // A larger page cache than SQLite's 2 MB: the renderers re-read recent rows.
-    c.pragma_update(None, "cache_size", -16_384)?;
+    c.pragma_update(None, "cache_size", -cache_kib)?;
     Ok(())
 }
+
+/// Page cache of the writer: the id index's pages, hot during imports.
+const WRITER_CACHE_KIB: i64 = 16 << 10;
+
+/// Page cache of each reader: rendered items are kept by the pipeline, so
+/// readers mostly read rows once; the OS caches the file for all of them.
+const READER_CACHE_KIB: i64 = 4 << 10;
 
 fn migrate(c: &mut Connection, location: &str) -> Result<(), StoreError> {
     let done: i64 = c
