@@ -154,7 +154,7 @@ pub fn publish_all(
             for published in commits {
                 let written = crate::publish::mirror_commit(dir, &published);
                 first_error = first_error.and(written);
-                publisher.trim();
+                publisher.mirrored(&published);
             }
             first_error
         });

@@ -230,6 +230,6 @@ pub fn mirror_loop(
 ) {
     for published in commits {
         let _ = crate::publish::mirror_commit(&dir, &published); // logged there
-        publisher.trim();
+        publisher.mirrored(&published);
     }
 }

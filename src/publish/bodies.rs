@@ -9,8 +9,9 @@
 
 use super::{Artifact, BodyError, Encoding, Publisher};
 use bytes::Bytes;
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 /// Trims triggered by reads happen at most this often.
@@ -26,6 +27,9 @@ pub(super) struct Budget {
     dir: PathBuf,
     bytes: usize,
     last_trim: Mutex<Option<Instant>>,
+    /// Artifacts that are on disk and may hold bodies in memory: the only ones a
+    /// trim looks at (a few hundred, not every document), by address.
+    evictable: Mutex<HashMap<usize, Weak<Artifact>>>,
 }
 
 impl Budget {
@@ -34,7 +38,17 @@ impl Budget {
             dir,
             bytes,
             last_trim: Mutex::new(None),
+            evictable: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<usize, Weak<Artifact>>> {
+        self.evictable.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn note(&self, artifact: &Arc<Artifact>) {
+        let key = Arc::as_ptr(artifact) as usize;
+        self.lock().insert(key, Arc::downgrade(artifact));
     }
 }
 
@@ -42,13 +56,26 @@ impl Publisher {
     /// The bytes of a variant of `artifact`, from memory or read back from the
     /// output folder. Blocks: call it off the async threads when
     /// [`Artifact::ready`] said no.
-    pub fn body(&self, artifact: &Artifact, encoding: Encoding) -> Result<Bytes, BodyError> {
-        let bytes = match &self.bodies {
-            None => artifact.load(encoding, std::path::Path::new("")),
-            Some(budget) => artifact.load(encoding, &budget.dir),
-        }?;
+    pub fn body(&self, artifact: &Arc<Artifact>, encoding: Encoding) -> Result<Bytes, BodyError> {
+        let Some(budget) = &self.bodies else {
+            return artifact.load(encoding, std::path::Path::new(""));
+        };
+        let bytes = artifact.load(encoding, &budget.dir)?;
+        if artifact.is_stored() {
+            budget.note(artifact);
+        }
         self.trim_soon();
         Ok(bytes)
+    }
+
+    /// Takes note of what the mirror wrote of a commit (those bodies may now
+    /// leave memory), then trims.
+    pub fn mirrored(&self, published: &super::Published) {
+        let Some(budget) = &self.bodies else { return };
+        for artifact in published.changed.iter().filter(|a| a.is_stored()) {
+            budget.note(artifact);
+        }
+        self.trim();
     }
 
     fn trim_soon(&self) {
@@ -66,23 +93,29 @@ impl Publisher {
     /// stays in memory is within the budget. Returns the bytes freed.
     pub fn trim(&self) -> usize {
         let Some(budget) = &self.bodies else { return 0 };
-        let snapshot = self.snapshot();
-        let held: usize = snapshot.artifacts().map(|a| a.resident_bytes()).sum();
+        let mut evictable = budget.lock();
+        let mut held = 0;
+        let mut live: Vec<(usize, Arc<Artifact>)> = Vec::with_capacity(evictable.len());
+        evictable.retain(|&key, weak| match weak.upgrade() {
+            Some(artifact) if artifact.resident_bytes() > 0 => {
+                held += artifact.resident_bytes();
+                live.push((key, artifact));
+                true
+            }
+            _ => false,
+        });
         if held <= budget.bytes {
             return 0;
         }
-        let mut candidates: Vec<&Arc<Artifact>> = snapshot
-            .artifacts()
-            .filter(|a| a.is_stored() && a.resident_bytes() > 0)
-            .collect();
-        candidates.sort_unstable_by_key(|a| a.last_used());
+        live.sort_unstable_by_key(|(_, a)| a.last_used());
         let target = budget.bytes / 4 * TRIM_TO_QUARTERS;
         let mut freed = 0;
-        for artifact in candidates {
+        for (key, artifact) in live {
             if held - freed <= target {
                 break;
             }
             freed += artifact.evict();
+            evictable.remove(&key);
         }
         freed
     }
@@ -128,26 +161,32 @@ mod tests {
             0,
             "nothing is written yet: nothing may leave"
         );
-        mirror_commit(dir.path(), &published).unwrap();
         let snapshot = publisher.snapshot();
         let (a, b) = (
             snapshot.get("a.xml").unwrap(),
             snapshot.get("b.xml").unwrap(),
         );
         b.ready(Encoding::Identity).unwrap(); // b was served last
-        assert_eq!(
-            publisher.trim(),
-            1000,
-            "the least recently served one leaves"
+        mirror_commit(dir.path(), &published).unwrap();
+        publisher.mirrored(&published);
+        assert!(
+            a.ready(Encoding::Identity).is_none(),
+            "the least recently served one left"
         );
-        assert!(a.ready(Encoding::Identity).is_none());
-        assert!(b.ready(Encoding::Identity).is_some());
+        assert!(
+            b.ready(Encoding::Identity).is_some(),
+            "within the budget, b stays"
+        );
         let back = publisher.body(a, Encoding::Identity).unwrap();
         assert_eq!(&back[..], &[b'a'; 1000][..]);
         let gz = publisher.body(a, Encoding::Gzip).unwrap();
         assert!(gz.len() < 100, "gzip made from the bytes read back");
+        publisher.trim();
+        let held: usize = [a, b].iter().map(|x| x.resident_bytes()).sum();
+        assert!(held <= 1500, "{held} bytes held over a budget of 1500");
         // Someone else's bytes in the file are never served under this ETag.
         a.evict();
+        b.evict();
         std::fs::write(dir.path().join("a.xml"), b"tampered").unwrap();
         let err = publisher.body(a, Encoding::Identity).unwrap_err();
         assert!(err.to_string().contains("a.xml"), "{err}");

@@ -18,7 +18,7 @@ pub use disk::{DiskError, mirror_commit, prune_dir, write_atomically};
 use crate::index::Unit;
 use crate::render::Document;
 use arc_swap::ArcSwap;
-use imbl::HashMap;
+use imbl::{HashMap, OrdSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -27,6 +27,8 @@ use std::sync::Arc;
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     docs: HashMap<Arc<str>, Arc<Artifact>>,
+    /// Every path, in order: a folder's documents without a walk over all.
+    paths: OrdSet<Arc<str>>,
     units: HashMap<Unit, Vec<Arc<str>>>,
     /// Increases with every commit that changed something.
     pub generation: u64,
@@ -55,14 +57,12 @@ impl Snapshot {
 
     /// Artifacts whose path starts with `prefix`, sorted by path.
     pub fn with_prefix(&self, prefix: &str) -> Vec<&Arc<Artifact>> {
-        let mut found: Vec<_> = self
-            .docs
-            .iter()
-            .filter(|(p, _)| p.starts_with(prefix))
-            .map(|(_, a)| a)
-            .collect();
-        found.sort_by(|a, b| a.path.cmp(&b.path));
-        found
+        let start: Arc<str> = prefix.into();
+        self.paths
+            .range(start..)
+            .take_while(|p| p.starts_with(prefix))
+            .filter_map(|p| self.docs.get(p))
+            .collect()
     }
 }
 
@@ -151,12 +151,14 @@ impl Staging {
             if !same {
                 let artifact = Arc::new(Artifact::with_digest(doc, digest));
                 self.next.docs.insert(path.clone(), artifact.clone());
+                self.next.paths.insert(path.clone());
                 self.published.changed.push(artifact);
             }
             new_paths.push(path);
         }
         for gone in old_paths.into_iter().filter(|p| !new_paths.contains(p)) {
             self.next.docs.remove(&gone);
+            self.next.paths.remove(&gone);
             self.published.removed.push(gone);
         }
         if !new_paths.is_empty() {
