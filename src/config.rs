@@ -146,7 +146,7 @@ impl Default for Server {
             max_age: 300,
             api_token: None,
             max_body_bytes: 8 << 20,
-            body_cache_mb: 64,
+            body_cache_mb: 32,
         }
     }
 }

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What kept items may hold by default: the heads of the busiest feeds.
-pub const DEFAULT_ITEM_BUDGET: usize = 64 << 20;
+pub const DEFAULT_ITEM_BUDGET: usize = 32 << 20;
 
 /// Why the items of a feed could not be had.
 #[derive(Debug)]
