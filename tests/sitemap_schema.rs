@@ -330,19 +330,23 @@ fn over_1000_news_urls_become_an_index_of_valid_parts() {
         common::is_sitemap_index(root),
         "over 1,000 URLs, news-sitemap.xml must be an index"
     );
-    let parts: Vec<&str> = docs
+    let mut parts: Vec<&str> = docs
         .iter()
         .map(|(p, _)| p.as_str())
         .filter(|p| p.starts_with("news-sitemaps/"))
         .collect();
-    assert_eq!(
-        parts,
-        [
-            "news-sitemaps/1.xml",
-            "news-sitemaps/2.xml",
-            "news-sitemaps/3.xml"
-        ]
-    );
+    parts.sort_unstable();
+    // One part per hour of publication (one article a minute): a new article
+    // changes its hour's part only.
+    let mut hours: Vec<String> = (0..n)
+        .map(|i| {
+            let published = now - TimeDelta::minutes(i as i64 + 1);
+            format!("news-sitemaps/{}.xml", published.format("%Y-%m-%dT%H"))
+        })
+        .collect();
+    hours.dedup();
+    hours.sort_unstable();
+    assert_eq!(parts, hours);
     let checked = validate_sitemaps(&tmp.path().join("out"), &docs);
     assert!(checked >= 6, "{checked} sitemap files");
     let news = check_news_rules(&docs, now);
@@ -350,6 +354,45 @@ fn over_1000_news_urls_become_an_index_of_valid_parts() {
     // Newest first across the parts.
     assert!(news[0].contains("/flash/0-depeche.html"), "{}", news[0]);
     assert!(news[n - 1].contains(&format!("/flash/{}-depeche.html", n - 1)));
+}
+
+/// An hour of more than 1,000 news URLs splits into parts of 1,000, in order.
+#[test]
+fn an_hour_over_1000_news_urls_splits_into_numbered_parts() {
+    let site = common::config().site;
+    let published: DateTime<Utc> = "2026-11-29T16:59:00Z".parse().expect("date");
+    let entries: Vec<_> = (0..2_500)
+        .map(|i| {
+            let row = LinkRow {
+                id: format!("a{i}"),
+                url: format!("https://www.actu.example.ma/a/{i}.html"),
+                title: format!("Dépêche {i}"),
+                language: None,
+                published_at: published - TimeDelta::seconds(i),
+                updated_at: published - TimeDelta::seconds(i),
+                image_url: None,
+            };
+            syndic::render::news_entry(&site, &row).expect("entry")
+        })
+        .collect();
+    let docs = syndic::render::news_sitemap_from(&site, &entries.iter().collect::<Vec<_>>())
+        .expect("news sitemap");
+    let paths: Vec<&str> = docs.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "news-sitemaps/2026-11-29T16.xml",
+            "news-sitemaps/2026-11-29T16-2.xml",
+            "news-sitemaps/2026-11-29T16-3.xml",
+            "news-sitemap.xml"
+        ]
+    );
+    let urls =
+        |d: &syndic::render::Document| String::from_utf8_lossy(&d.body).matches("<url>").count();
+    assert_eq!(
+        [urls(&docs[0]), urls(&docs[1]), urls(&docs[2])],
+        [1000, 1000, 500]
+    );
 }
 
 /// The month sitemap splits at 50,000 URLs; both parts validate. (The

@@ -55,6 +55,11 @@ pub struct Artifact {
     resident: [ArcSwapOption<Bytes>; 3],
     /// The mirror wrote these bytes under the output folder: they may leave memory.
     stored: AtomicBool,
+    /// The digest is a renderer's fingerprint, not a hash of the bytes: the
+    /// bytes' own hash, for checking them when read back, is `file_digest`.
+    fingerprinted: bool,
+    /// The hash of the bytes, set by the mirror before it writes them.
+    file_digest: OnceLock<String>,
     /// When last served, on [`TICKS`]' scale.
     last_used: AtomicU64,
 }
@@ -106,9 +111,11 @@ impl Artifact {
                 ArcSwapOption::empty(),
                 ArcSwapOption::empty(),
             ],
+            fingerprinted: doc.fingerprint.is_some(),
             digest,
             last_modified: doc.last_modified,
             stored: AtomicBool::new(false),
+            file_digest: OnceLock::new(),
             last_used: AtomicU64::new(TICKS.fetch_add(1, Ordering::Relaxed)),
         }
     }
@@ -171,7 +178,11 @@ impl Artifact {
             reason,
         };
         let body = std::fs::read(&file).map_err(|e| lost(e.to_string()))?;
-        if body.len() != self.len || digest_of(&body) != self.digest {
+        let expected = match self.fingerprinted {
+            true => self.file_digest.get().map(String::as_str),
+            false => Some(self.digest.as_str()),
+        };
+        if body.len() != self.len || expected != Some(digest_of(&body).as_str()) {
             return Err(lost("other bytes".into()));
         }
         let body = Bytes::from(body);
@@ -187,6 +198,14 @@ impl Artifact {
     /// The rendered bytes while they are in memory (always until [`Artifact::mark_stored`]).
     pub fn resident_body(&self) -> Option<Bytes> {
         self.resident[0].load_full().map(|b| (*b).clone())
+    }
+
+    /// Records the hash of the bytes (for checking them when read back) when the
+    /// ETag digest is a fingerprint; the mirror calls it before writing them.
+    pub fn note_file_digest(&self, body: &[u8]) {
+        if self.fingerprinted {
+            let _ = self.file_digest.set(digest_of(body));
+        }
     }
 
     /// Says that the mirror wrote these bytes: they may now leave memory.

@@ -134,6 +134,7 @@ mod tests {
             kind: DocKind::Rss,
             body: vec![fill; 1000],
             last_modified: None,
+            fingerprint: None,
         }
     }
 

@@ -44,6 +44,7 @@ pub fn mirror_commit(dir: &Path, published: &Published) -> Result<(), DiskError>
         let Some(body) = artifact.resident_body() else {
             continue; // already written: only stored bodies leave memory
         };
+        artifact.note_file_digest(&body);
         match write_atomically(dir, &artifact.path, &body) {
             Ok(()) => artifact.mark_stored(),
             Err(e) => {

@@ -142,7 +142,10 @@ impl Staging {
         let mut new_paths: Vec<Arc<str>> = Vec::with_capacity(docs.len());
         for doc in docs {
             let path: Arc<str> = doc.path.as_str().into();
-            let digest = digest_of(&doc.body);
+            let digest = match &doc.fingerprint {
+                Some(fingerprint) => fingerprint.clone(),
+                None => digest_of(&doc.body),
+            };
             let same = self
                 .next
                 .docs

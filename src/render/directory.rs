@@ -25,6 +25,7 @@ pub fn robots(site: &Site, has_sitemap: bool, has_news: bool) -> Document {
         kind: DocKind::Text,
         body: body.into_bytes(),
         last_modified: None,
+        fingerprint: None,
     }
 }
 
@@ -104,6 +105,7 @@ pub fn opml(site: &Site, feeds: &[FeedInfo]) -> Result<Document, RenderError> {
         kind: DocKind::Opml,
         body,
         last_modified: None,
+        fingerprint: None,
     })
 }
 
@@ -123,6 +125,7 @@ pub fn html_index(site: &Site, feeds: &[FeedInfo]) -> Result<Document, RenderErr
         kind: DocKind::Html,
         body,
         last_modified: None,
+        fingerprint: None,
     })
 }
 

@@ -72,6 +72,11 @@ pub struct Document {
     pub body: Vec<u8>,
     /// Newest change among what it shows (never the time of rendering).
     pub last_modified: Option<DateTime<Utc>>,
+    /// When set, what the ETag is made of instead of a hash of `body`: a hash of
+    /// what the body was assembled from (a sitemap's kept entries), as pure a
+    /// function of the inputs as the bytes, so equal fingerprints mean equal
+    /// bytes. It spares hashing megabytes of sitemap on every change.
+    pub fingerprint: Option<String>,
 }
 
 /// A feed to render: which feed, and its items, newest first.
@@ -119,6 +124,7 @@ pub fn feed_documents(
         kind,
         body,
         last_modified,
+        fingerprint: None,
     };
     Ok(vec![
         doc(paths::RSS, DocKind::Rss, rss::render(site, view)?),

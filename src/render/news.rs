@@ -1,8 +1,11 @@
 //! The Google News sitemap: articles first published in the last 48 hours, with
 //! exactly Google's elements. Over 1,000 URLs, `news-sitemap.xml` becomes an
-//! index over `news-sitemaps/N.xml` parts.
+//! index over parts by hour of publication, `news-sitemaps/2026-11-29T16.xml`
+//! (`…T16-2.xml` and on for an hour of more than 1,000).
 
-use super::sitemap::{SITEMAP_NS, SitemapRef, UrlEntry, indent, split_into_files, write_index};
+use super::sitemap::{
+    SITEMAP_NS, SitemapRef, UrlEntry, indent, part_path, split_into_files, write_index,
+};
 use super::xml::{self, text_element};
 use super::{DocKind, Document, RenderError, paths, w3c_time};
 use crate::config::Site;
@@ -46,14 +49,15 @@ pub fn news_entry(site: &Site, row: &LinkRow) -> Result<UrlEntry, RenderError> {
         path: format!("news entry {}", row.url),
         message: e.to_string(),
     })?;
-    Ok(UrlEntry {
-        xml: indent(&w.into_inner()),
-        updated: row.updated_at,
-    })
+    Ok(UrlEntry::new(
+        indent(&w.into_inner()),
+        row.updated_at,
+        row.published_at,
+    ))
 }
 
 /// The news sitemap from rendered entries (newest first): one file up to 1,000
-/// URLs, else parts of 1,000 under an index.
+/// URLs, else parts by hour of publication (of at most 1,000) under an index.
 pub fn news_sitemap_from(site: &Site, entries: &[&UrlEntry]) -> Result<Vec<Document>, RenderError> {
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:news=\"{NEWS_NS}\">"
@@ -63,9 +67,15 @@ pub fn news_sitemap_from(site: &Site, entries: &[&UrlEntry]) -> Result<Vec<Docum
             paths::NEWS_SITEMAP.to_owned()
         }));
     }
-    let mut docs = split_into_files(&open, entries, MAX_NEWS_URLS, |i| {
-        format!("news-sitemaps/{}.xml", i + 1)
-    });
+    // Parts by hour of publication, so that a new article changes the part of
+    // its hour, not every part after it (an hour past 1,000 URLs is split).
+    let mut docs = Vec::new();
+    for hour in entries.chunk_by(|a, b| hour_of(a) == hour_of(b)) {
+        let base = format!("news-sitemaps/{}", hour_of(hour[0]));
+        docs.extend(split_into_files(&open, hour, MAX_NEWS_URLS, |i| {
+            part_path(&base, i)
+        }));
+    }
     let refs: Vec<SitemapRef> = docs
         .iter()
         .map(|d| SitemapRef {
@@ -80,8 +90,14 @@ pub fn news_sitemap_from(site: &Site, entries: &[&UrlEntry]) -> Result<Vec<Docum
         kind: DocKind::Sitemap,
         body,
         last_modified,
+        fingerprint: None,
     });
     Ok(docs)
+}
+
+/// `2026-11-29T16`: the UTC hour an entry was first published in.
+fn hour_of(entry: &UrlEntry) -> String {
+    entry.published.format("%Y-%m-%dT%H").to_string()
 }
 
 /// Google's language code: the ISO 639 code of the BCP 47 tag, except `zh-cn` and

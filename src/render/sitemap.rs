@@ -35,6 +35,25 @@ pub struct UrlEntry {
     pub xml: Vec<u8>,
     /// When the article last changed.
     pub updated: DateTime<Utc>,
+    /// When it was first published (news sitemap parts are by hour of it).
+    pub published: DateTime<Utc>,
+    /// A hash of `xml`: a file's fingerprint hashes these, not megabytes of XML.
+    pub fingerprint: [u8; 16],
+}
+
+impl UrlEntry {
+    /// An entry of these bytes.
+    pub fn new(xml: Vec<u8>, updated: DateTime<Utc>, published: DateTime<Utc>) -> UrlEntry {
+        let hash = blake3::hash(&xml);
+        let mut fingerprint = [0; 16];
+        fingerprint.copy_from_slice(&hash.as_bytes()[..16]);
+        UrlEntry {
+            xml,
+            updated,
+            published,
+            fingerprint,
+        }
+    }
 }
 
 /// The sitemap files of one month (rows newest first), split at the limits.
@@ -55,10 +74,7 @@ pub fn month_entry(row: &LinkRow) -> Result<UrlEntry, RenderError> {
         path: format!("sitemap entry {}", row.url),
         message: e.to_string(),
     })?;
-    Ok(UrlEntry {
-        xml,
-        updated: row.updated_at,
-    })
+    Ok(UrlEntry::new(xml, row.updated_at, row.published_at))
 }
 
 /// The sitemap files of one month from rendered entries (newest first).
@@ -87,7 +103,7 @@ pub fn split_into_files(
             docs.push(current.finish(&path(docs.len()), close));
             current = PartBuilder::new(open);
         }
-        current.push(&entry.xml, entry.updated);
+        current.push(entry);
     }
     if current.count > 0 {
         docs.push(current.finish(&path(docs.len()), close));
@@ -95,7 +111,7 @@ pub fn split_into_files(
     docs
 }
 
-fn part_path(base: &str, index: usize) -> String {
+pub(super) fn part_path(base: &str, index: usize) -> String {
     match index {
         0 => format!("{base}.xml"),
         n => format!("{base}-{}.xml", n + 1),
@@ -106,30 +122,38 @@ struct PartBuilder {
     body: Vec<u8>,
     count: usize,
     lastmod: Option<DateTime<Utc>>,
+    /// Over the header, each entry's fingerprint and the footer.
+    fingerprint: blake3::Hasher,
 }
 
 impl PartBuilder {
     fn new(open: &str) -> PartBuilder {
+        let mut fingerprint = blake3::Hasher::new();
+        fingerprint.update(open.as_bytes());
         PartBuilder {
             body: open.as_bytes().to_vec(),
             count: 0,
             lastmod: None,
+            fingerprint,
         }
     }
 
-    fn push(&mut self, entry: &[u8], updated: DateTime<Utc>) {
-        self.body.extend_from_slice(entry);
+    fn push(&mut self, entry: &UrlEntry) {
+        self.body.extend_from_slice(&entry.xml);
+        self.fingerprint.update(&entry.fingerprint);
         self.count += 1;
-        self.lastmod = self.lastmod.max(Some(updated));
+        self.lastmod = self.lastmod.max(Some(entry.updated));
     }
 
     fn finish(mut self, path: &str, close: &str) -> Document {
         self.body.extend_from_slice(close.as_bytes());
+        self.fingerprint.update(close.as_bytes());
         Document {
             path: path.to_owned(),
             kind: DocKind::Sitemap,
             body: self.body,
             last_modified: self.lastmod,
+            fingerprint: Some(self.fingerprint.finalize().to_hex()[..24].to_owned()),
         }
     }
 }
@@ -177,6 +201,7 @@ pub fn sitemap_index(
         kind: DocKind::Sitemap,
         body,
         last_modified,
+        fingerprint: None,
     })
 }
 
