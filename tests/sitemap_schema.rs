@@ -360,7 +360,8 @@ fn over_1000_news_urls_become_an_index_of_valid_parts() {
 #[test]
 fn an_hour_over_1000_news_urls_splits_into_numbered_parts() {
     let site = common::config().site;
-    let published: DateTime<Utc> = "2026-11-29T16:59:00Z".parse().expect("date");
+    let newest: DateTime<Utc> = "2026-11-29T16:59:00Z".parse().expect("date");
+    let published_at = |i: i64| newest - TimeDelta::seconds(i);
     let entries: Vec<_> = (0..2_500)
         .map(|i| {
             let row = LinkRow {
@@ -368,15 +369,15 @@ fn an_hour_over_1000_news_urls_splits_into_numbered_parts() {
                 url: format!("https://www.actu.example.ma/a/{i}.html"),
                 title: format!("Dépêche {i}"),
                 language: None,
-                published_at: published - TimeDelta::seconds(i),
-                updated_at: published - TimeDelta::seconds(i),
+                published_at: published_at(i),
+                updated_at: published_at(i),
                 image_url: None,
             };
             syndic::render::news_entry(&site, &row).expect("entry")
         })
         .collect();
-    let docs = syndic::render::news_sitemap_from(&site, &entries.iter().collect::<Vec<_>>())
-        .expect("news sitemap");
+    let refs: Vec<_> = entries.iter().collect();
+    let docs = syndic::render::news_sitemap_from(&site, &refs, &|_| None).expect("news sitemap");
     let paths: Vec<&str> = docs.iter().map(|d| d.path.as_str()).collect();
     assert_eq!(
         paths,

@@ -216,7 +216,8 @@ fn render_unit(
                 .map(|l| l.news_entry(site))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(render_err)?;
-            render::news_sitemap_from(site, &entries).map_err(render_err)
+            let published = |path: &str| staged.and_then(|s| s.get(path)).map(|a| a.digest.clone());
+            render::news_sitemap_from(site, &entries, &published).map_err(render_err)
         }
         Unit::Robots => {
             let has = |p: &str| staged.is_some_and(|s| s.get(p).is_some());

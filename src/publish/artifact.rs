@@ -133,7 +133,7 @@ impl Artifact {
     /// Whether `doc`, whose bytes have `digest`, would publish exactly this artifact.
     pub fn same_content(&self, doc: &Document, digest: &str) -> bool {
         self.digest == digest
-            && self.len == doc.body.len()
+            && (self.len == doc.body.len() || doc.is_unchanged())
             && self.last_modified == doc.last_modified
             && self.kind == doc.kind
     }

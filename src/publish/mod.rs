@@ -151,6 +151,11 @@ impl Staging {
                 .docs
                 .get(&path)
                 .is_some_and(|a| a.same_content(&doc, &digest));
+            if !same && doc.is_unchanged() {
+                // The renderer was told this fingerprint was published here.
+                tracing::error!(path = %path, "a part said unchanged is not published; left out until it changes");
+                continue;
+            }
             if !same {
                 let artifact = Arc::new(Artifact::with_digest(doc, digest));
                 self.next.docs.insert(path.clone(), artifact.clone());

@@ -79,6 +79,36 @@ pub struct Document {
     pub fingerprint: Option<String>,
 }
 
+impl Document {
+    /// A document whose bytes are the ones already published under `path` with
+    /// this fingerprint (the renderer was told so, and did not assemble them
+    /// again): its body is empty and publishing keeps the published artifact.
+    pub fn unchanged(
+        path: String,
+        kind: DocKind,
+        last_modified: Option<DateTime<Utc>>,
+        fingerprint: String,
+    ) -> Document {
+        Document {
+            path,
+            kind,
+            body: Vec::new(),
+            last_modified,
+            fingerprint: Some(fingerprint),
+        }
+    }
+
+    /// Whether this is an [`Document::unchanged`] document (no rendered
+    /// document is empty and fingerprinted).
+    pub fn is_unchanged(&self) -> bool {
+        self.body.is_empty() && self.fingerprint.is_some()
+    }
+}
+
+/// The fingerprint of what is published under a path, if anything: lets a
+/// renderer skip assembling a part whose fingerprint is the same.
+pub type PublishedFingerprint<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// A feed to render: which feed, and its items, newest first.
 #[derive(Debug, Clone, Copy)]
 pub struct FeedView<'a> {

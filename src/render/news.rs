@@ -7,7 +7,7 @@ use super::sitemap::{
     SITEMAP_NS, SitemapRef, UrlEntry, indent, part_path, split_into_files, write_index,
 };
 use super::xml::{self, text_element};
-use super::{DocKind, Document, RenderError, paths, w3c_time};
+use super::{DocKind, Document, PublishedFingerprint, RenderError, paths, w3c_time};
 use crate::config::Site;
 use crate::model::LinkRow;
 
@@ -22,7 +22,7 @@ pub fn news_sitemap(site: &Site, rows: &[LinkRow]) -> Result<Vec<Document>, Rend
         .iter()
         .map(|r| news_entry(site, r))
         .collect::<Result<Vec<_>, _>>()?;
-    news_sitemap_from(site, &entries.iter().collect::<Vec<_>>())
+    news_sitemap_from(site, &entries.iter().collect::<Vec<_>>(), &|_| None)
 }
 
 /// The `<url>` entry of an article in the news sitemap.
@@ -58,23 +58,38 @@ pub fn news_entry(site: &Site, row: &LinkRow) -> Result<UrlEntry, RenderError> {
 
 /// The news sitemap from rendered entries (newest first): one file up to 1,000
 /// URLs, else parts by hour of publication (of at most 1,000) under an index.
-pub fn news_sitemap_from(site: &Site, entries: &[&UrlEntry]) -> Result<Vec<Document>, RenderError> {
+/// Parts whose fingerprint `published` already has are not assembled again.
+pub fn news_sitemap_from(
+    site: &Site,
+    entries: &[&UrlEntry],
+    published: PublishedFingerprint,
+) -> Result<Vec<Document>, RenderError> {
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:news=\"{NEWS_NS}\">"
     );
     if entries.len() <= MAX_NEWS_URLS {
-        return Ok(split_into_files(&open, entries, MAX_NEWS_URLS, |_| {
-            paths::NEWS_SITEMAP.to_owned()
-        }));
+        let path = |_| paths::NEWS_SITEMAP.to_owned();
+        return Ok(split_into_files(
+            &open,
+            entries,
+            MAX_NEWS_URLS,
+            path,
+            published,
+        ));
     }
     // Parts by hour of publication, so that a new article changes the part of
     // its hour, not every part after it (an hour past 1,000 URLs is split).
     let mut docs = Vec::new();
     for hour in entries.chunk_by(|a, b| hour_of(a) == hour_of(b)) {
-        let base = format!("news-sitemaps/{}", hour_of(hour[0]));
-        docs.extend(split_into_files(&open, hour, MAX_NEWS_URLS, |i| {
-            part_path(&base, i)
-        }));
+        let base = format!("news-sitemaps/{}", hour[0].published.format("%Y-%m-%dT%H"));
+        let path = |i| part_path(&base, i);
+        docs.extend(split_into_files(
+            &open,
+            hour,
+            MAX_NEWS_URLS,
+            path,
+            published,
+        ));
     }
     let refs: Vec<SitemapRef> = docs
         .iter()
@@ -95,9 +110,9 @@ pub fn news_sitemap_from(site: &Site, entries: &[&UrlEntry]) -> Result<Vec<Docum
     Ok(docs)
 }
 
-/// `2026-11-29T16`: the UTC hour an entry was first published in.
-fn hour_of(entry: &UrlEntry) -> String {
-    entry.published.format("%Y-%m-%dT%H").to_string()
+/// The UTC hour an entry was first published in (hours since 1970).
+fn hour_of(entry: &UrlEntry) -> i64 {
+    entry.published.timestamp().div_euclid(3600)
 }
 
 /// Google's language code: the ISO 639 code of the BCP 47 tag, except `zh-cn` and

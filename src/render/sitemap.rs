@@ -2,7 +2,7 @@
 //! month of first publication, split at 50,000 URLs or 50 MB, and the index.
 
 use super::xml::{self, XmlWriter, text_element};
-use super::{DocKind, Document, RenderError, paths, w3c_time};
+use super::{DocKind, Document, PublishedFingerprint, RenderError, paths, w3c_time};
 use crate::config::Site;
 use crate::index::Month;
 use crate::model::LinkRow;
@@ -83,78 +83,86 @@ pub fn month_sitemaps_from(month: Month, entries: &[&UrlEntry]) -> Vec<Document>
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:image=\"{IMAGE_NS}\">"
     );
-    split_into_files(&open, entries, MAX_URLS, |i| part_path(&base, i))
+    split_into_files(&open, entries, MAX_URLS, |i| part_path(&base, i), &|_| None)
 }
 
 /// Concatenates entries into files of at most `max_urls` entries and 50 MB each.
+/// A file whose fingerprint `published` already has is not assembled again
+/// (see [`Document::unchanged`]).
 pub fn split_into_files(
     open: &str,
     entries: &[&UrlEntry],
     max_urls: usize,
     path: impl Fn(usize) -> String,
+    published: PublishedFingerprint,
 ) -> Vec<Document> {
     let close = "\n</urlset>\n";
     let mut docs = Vec::new();
-    let mut current = PartBuilder::new(open);
-    for entry in entries {
-        if current.count == max_urls
-            || current.body.len() + entry.xml.len() + close.len() > MAX_BYTES
-        {
-            docs.push(current.finish(&path(docs.len()), close));
-            current = PartBuilder::new(open);
+    let mut start = 0;
+    let mut bytes = open.len() + close.len();
+    for (i, entry) in entries.iter().enumerate() {
+        if i - start == max_urls || bytes + entry.xml.len() > MAX_BYTES {
+            docs.push(part(
+                open,
+                close,
+                &entries[start..i],
+                path(docs.len()),
+                published,
+            ));
+            (start, bytes) = (i, open.len() + close.len());
         }
-        current.push(entry);
+        bytes += entry.xml.len();
     }
-    if current.count > 0 {
-        docs.push(current.finish(&path(docs.len()), close));
+    if start < entries.len() {
+        docs.push(part(
+            open,
+            close,
+            &entries[start..],
+            path(docs.len()),
+            published,
+        ));
     }
     docs
+}
+
+/// One file of entries: its fingerprint first (hashes of the entries), then
+/// the bytes, unless that fingerprint is already published under `path`.
+fn part(
+    open: &str,
+    close: &str,
+    entries: &[&UrlEntry],
+    path: String,
+    published: PublishedFingerprint,
+) -> Document {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(open.as_bytes());
+    for entry in entries {
+        hasher.update(&entry.fingerprint);
+    }
+    hasher.update(close.as_bytes());
+    let fingerprint = hasher.finalize().to_hex()[..24].to_owned();
+    let last_modified = entries.iter().map(|e| e.updated).max();
+    if published(&path).as_deref() == Some(fingerprint.as_str()) {
+        return Document::unchanged(path, DocKind::Sitemap, last_modified, fingerprint);
+    }
+    let size = open.len() + close.len() + entries.iter().map(|e| e.xml.len()).sum::<usize>();
+    let mut body = Vec::with_capacity(size);
+    body.extend_from_slice(open.as_bytes());
+    entries.iter().for_each(|e| body.extend_from_slice(&e.xml));
+    body.extend_from_slice(close.as_bytes());
+    Document {
+        path,
+        kind: DocKind::Sitemap,
+        body,
+        last_modified,
+        fingerprint: Some(fingerprint),
+    }
 }
 
 pub(super) fn part_path(base: &str, index: usize) -> String {
     match index {
         0 => format!("{base}.xml"),
         n => format!("{base}-{}.xml", n + 1),
-    }
-}
-
-struct PartBuilder {
-    body: Vec<u8>,
-    count: usize,
-    lastmod: Option<DateTime<Utc>>,
-    /// Over the header, each entry's fingerprint and the footer.
-    fingerprint: blake3::Hasher,
-}
-
-impl PartBuilder {
-    fn new(open: &str) -> PartBuilder {
-        let mut fingerprint = blake3::Hasher::new();
-        fingerprint.update(open.as_bytes());
-        PartBuilder {
-            body: open.as_bytes().to_vec(),
-            count: 0,
-            lastmod: None,
-            fingerprint,
-        }
-    }
-
-    fn push(&mut self, entry: &UrlEntry) {
-        self.body.extend_from_slice(&entry.xml);
-        self.fingerprint.update(&entry.fingerprint);
-        self.count += 1;
-        self.lastmod = self.lastmod.max(Some(entry.updated));
-    }
-
-    fn finish(mut self, path: &str, close: &str) -> Document {
-        self.body.extend_from_slice(close.as_bytes());
-        self.fingerprint.update(close.as_bytes());
-        Document {
-            path: path.to_owned(),
-            kind: DocKind::Sitemap,
-            body: self.body,
-            last_modified: self.lastmod,
-            fingerprint: Some(self.fingerprint.finalize().to_hex()[..24].to_owned()),
-        }
     }
 }
 
