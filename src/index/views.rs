@@ -153,13 +153,27 @@ impl Index {
 
     /// Ids of a month's visible articles, newest first.
     pub fn month_items(&self, month: Month) -> Vec<&str> {
+        self.month_slots(month)
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect()
+    }
+
+    /// Slots and ids of a month's visible articles, newest first. A slot names
+    /// an article while it is stored; a deleted article's slot is reused.
+    pub fn month_slots(&self, month: Month) -> Vec<(u32, &str)> {
         self.months.get(&month).map_or_else(Vec::new, |l| {
-            l.iter().rev().map(|&i| &*self.entry(i).id).collect()
+            l.iter().rev().map(|&i| (i, &*self.entry(i).id)).collect()
         })
     }
 
     /// Ids of the articles first published in the news window before now, newest first.
     pub fn news_items(&self) -> Vec<&str> {
+        self.news_slots().into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// Slots and ids of the articles in the news window, newest first.
+    pub fn news_slots(&self) -> Vec<(u32, &str)> {
         let cutoff = self.now - NEWS_WINDOW_SECS;
         let start = self
             .global
@@ -167,7 +181,12 @@ impl Index {
         self.global[start..]
             .iter()
             .rev()
-            .map(|&i| &*self.entry(i).id)
+            .map(|&i| (i, &*self.entry(i).id))
             .collect()
+    }
+
+    /// The slot of a stored article.
+    pub fn slot_of(&self, id: &str) -> Option<u32> {
+        self.by_id.get(&self.entries, id)
     }
 }

@@ -4,14 +4,16 @@
 //! month and of the news window. The watch loop keeps, for articles of the last
 //! two months, the row and its rendered `<url>` entries; a pass then reads and
 //! renders only what changed (the watch loop calls [`LinkCache::forget`] for
-//! every changed article) and concatenates the rest.
+//! every changed article) and concatenates the rest. Kept links are found by
+//! the article's index slot, not its id: a month or the news window of a big
+//! site is tens of thousands of articles, looked up on every change.
 
 use super::Sources;
 use crate::config::Site;
 use crate::model::LinkRow;
 use crate::render::{self, RenderError, UrlEntry};
 use crate::store::StoreError;
-use chrono::{DateTime, Utc};
+
 // foldhash (hashbrown's default, seeded per process): ids are hashed tens of
 // thousands of times a pass, where SipHash cost a tenth of the CPU (perf).
 use hashbrown::HashMap;
@@ -56,45 +58,44 @@ impl CachedLink {
     }
 }
 
-/// The cache: article id → its row and entries.
+/// The cache: index slot → the row and entries of the article in it.
 #[derive(Debug, Default)]
 pub struct LinkCache {
-    links: Mutex<HashMap<String, Arc<CachedLink>>>,
+    links: Mutex<Vec<Option<Arc<CachedLink>>>>,
 }
 
 impl LinkCache {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<CachedLink>>> {
+    fn lock(&self) -> MutexGuard<'_, Vec<Option<Arc<CachedLink>>>> {
         self.links.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Drops what is kept of these articles (they changed).
-    pub fn forget<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+    /// Drops what is kept of the articles in these slots (they changed or
+    /// went; call it before the index reuses the slots).
+    pub fn forget(&self, slots: impl IntoIterator<Item = u32>) {
         let mut links = self.lock();
-        for id in ids {
-            links.remove(id);
+        for slot in slots {
+            if let Some(kept) = links.get_mut(slot as usize) {
+                *kept = None;
+            }
         }
     }
 
-    /// Drops articles that fell out of the window.
-    pub fn evict_older_than(&self, cutoff: DateTime<Utc>) {
-        self.lock().retain(|_, l| l.row.published_at >= cutoff);
-    }
-
-    /// The links of `ids`, in that order: kept ones, then the rest from the store.
+    /// The links of `items` (slot and id), in that order: kept ones, then the
+    /// rest from the store. Ids the store no longer has are skipped.
     pub(super) fn get(
         &self,
         sources: &Sources,
-        ids: &[&str],
+        items: &[(u32, &str)],
     ) -> Result<Vec<Arc<CachedLink>>, StoreError> {
         let keep_after = sources.index.now() - LINK_CACHE_WINDOW;
-        // One lookup an id: at a million articles a month or the news window
-        // holds some 30,000 of them, and this runs on every change.
-        let mut found: Vec<Option<Arc<CachedLink>>> = Vec::with_capacity(ids.len());
+        let mut found: Vec<Option<Arc<CachedLink>>> = Vec::with_capacity(items.len());
         let mut missing = Vec::new();
         {
             let links = self.lock();
-            for &id in ids {
-                let link = links.get(id).cloned();
+            for &(slot, id) in items {
+                let kept = links.get(slot as usize).and_then(Option::as_ref);
+                // The id check costs one comparison and guards the slot discipline.
+                let link = kept.filter(|l| l.row.id == id).cloned();
                 if link.is_none() {
                     missing.push(id);
                 }
@@ -104,20 +105,26 @@ impl LinkCache {
         if missing.is_empty() {
             return Ok(found.into_iter().flatten().collect());
         }
-        let fetched = sources.store.links(&missing)?;
+        let mut fresh: HashMap<String, Arc<CachedLink>> = sources
+            .store
+            .links(&missing)?
+            .into_iter()
+            .map(|row| (row.id.clone(), CachedLink::new(row)))
+            .collect();
         let mut links = self.lock();
-        let mut fresh: HashMap<String, Arc<CachedLink>> = HashMap::with_capacity(fetched.len());
-        for row in fetched {
-            let link = CachedLink::new(row);
+        let mut out = Vec::with_capacity(items.len());
+        for (&(slot, id), kept) in items.iter().zip(found) {
+            let Some(link) = kept.or_else(|| fresh.remove(id)) else {
+                continue;
+            };
             if link.row.published_at >= keep_after {
-                links.insert(link.row.id.clone(), link.clone());
+                if links.len() <= slot as usize {
+                    links.resize(slot as usize + 1, None);
+                }
+                links[slot as usize] = Some(link.clone());
             }
-            fresh.insert(link.row.id.clone(), link);
+            out.push(link);
         }
-        Ok(ids
-            .iter()
-            .zip(found)
-            .filter_map(|(id, kept)| kept.or_else(|| fresh.remove(*id)))
-            .collect())
+        Ok(out)
     }
 }

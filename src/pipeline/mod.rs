@@ -94,9 +94,10 @@ pub struct Caches {
 }
 
 impl Caches {
-    /// Drops what is kept of these articles (they changed).
-    pub fn forget(&self, ids: &[&str]) {
-        self.links.forget(ids.iter().copied());
+    /// Drops what is kept of these articles (they changed): by id, and by the
+    /// index slots they held (call it before the index applies the changes).
+    pub fn forget(&self, ids: &[&str], slots: &[u32]) {
+        self.links.forget(slots.iter().copied());
         self.items.forget(ids.iter().copied());
     }
 }
@@ -179,7 +180,7 @@ fn render_unit(
             let links = sources
                 .caches
                 .links
-                .get(sources, &index.month_items(month))
+                .get(sources, &index.month_slots(month))
                 .map_err(store_err)?;
             let entries = links
                 .iter()
@@ -209,7 +210,7 @@ fn render_unit(
             let links = sources
                 .caches
                 .links
-                .get(sources, &index.news_items())
+                .get(sources, &index.news_slots())
                 .map_err(store_err)?;
             let entries = links
                 .iter()
