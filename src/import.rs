@@ -74,6 +74,7 @@ pub fn import(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         let rejected = read?;
+        store.settle()?;
         Ok(Summary { counts, rejected })
     })
 }

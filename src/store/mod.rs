@@ -163,6 +163,13 @@ pub trait Store: Send + Sync {
     fn latest_seq(&self) -> Result<u64, StoreError>;
     /// Number of stored articles.
     fn count(&self) -> Result<u64, StoreError>;
+    /// Settles a bulk write: SQLite folds its write-ahead log into the database
+    /// and truncates it, so that readers stop searching a log of every page the
+    /// import wrote (a tenth of a following build's CPU at a million articles).
+    /// Backends with nothing to settle do nothing.
+    fn settle(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Calls `on_change` whenever another writer commits, until it returns false.
     /// Backends without notifications do nothing: the watch loop polls them.
     fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {

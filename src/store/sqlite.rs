@@ -193,6 +193,13 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 }
 
 impl Store for SqliteStore {
+    fn settle(&self) -> Result<(), StoreError> {
+        // Readers still inside an older snapshot make this partial: harmless.
+        self.writer()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(sql("checkpoint"))
+    }
+
     fn upsert(&self, articles: &[Article]) -> Result<UpsertCounts, StoreError> {
         let mut conn = self.writer();
         let tx = conn.transaction().map_err(sql("upsert"))?;
