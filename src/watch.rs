@@ -149,6 +149,7 @@ impl Watcher {
             }
         }
         dirty.extend(self.index.advance(self.clock.now()));
+        self.caches.links.expire(self.index.now());
         if self.failures == 0 {
             dirty.append(&mut self.retry);
         }

@@ -13,6 +13,7 @@ use crate::config::Site;
 use crate::model::LinkRow;
 use crate::render::{self, RenderError, UrlEntry};
 use crate::store::StoreError;
+use chrono::{DateTime, Utc};
 
 // foldhash (hashbrown's default, seeded per process): ids are hashed tens of
 // thousands of times a pass, where SipHash cost a tenth of the CPU (perf).
@@ -62,6 +63,8 @@ impl CachedLink {
 #[derive(Debug, Default)]
 pub struct LinkCache {
     links: Mutex<Vec<Option<Arc<CachedLink>>>>,
+    /// When [`LinkCache::expire`] last dropped links past the window.
+    expired_at: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl LinkCache {
@@ -75,6 +78,24 @@ impl LinkCache {
         let mut links = self.lock();
         for slot in slots {
             if let Some(kept) = links.get_mut(slot as usize) {
+                *kept = None;
+            }
+        }
+    }
+
+    /// Drops, at most once an hour of `now`, the links of articles that left
+    /// the window in which links are kept. The watch loop calls it every pass.
+    pub fn expire(&self, now: DateTime<Utc>) {
+        {
+            let mut expired_at = self.expired_at.lock().unwrap_or_else(|p| p.into_inner());
+            if expired_at.is_some_and(|t| now - t < chrono::TimeDelta::hours(1)) {
+                return;
+            }
+            *expired_at = Some(now);
+        }
+        let cutoff = now - LINK_CACHE_WINDOW;
+        for kept in self.lock().iter_mut() {
+            if kept.as_ref().is_some_and(|l| l.row.published_at < cutoff) {
                 *kept = None;
             }
         }
@@ -126,5 +147,41 @@ impl LinkCache {
             out.push(link);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(id: &str, published_at: DateTime<Utc>) -> Option<Arc<CachedLink>> {
+        Some(CachedLink::new(LinkRow {
+            id: id.into(),
+            url: format!("https://www.actu.example.ma/{id}.html"),
+            title: id.into(),
+            language: None,
+            published_at,
+            updated_at: published_at,
+            image_url: None,
+        }))
+    }
+
+    #[test]
+    fn links_past_the_window_expire_at_most_once_an_hour() {
+        let now: DateTime<Utc> = "2026-11-29T16:00:00Z".parse().unwrap();
+        let cache = LinkCache::default();
+        let old = now - LINK_CACHE_WINDOW - chrono::TimeDelta::minutes(1);
+        *cache.lock() = vec![link("old", old), link("new", now)];
+        cache.expire(now);
+        let kept: Vec<bool> = cache.lock().iter().map(Option::is_some).collect();
+        assert_eq!(kept, [false, true]);
+        cache.lock()[0] = link("old-again", old);
+        cache.expire(now + chrono::TimeDelta::minutes(59));
+        assert!(
+            cache.lock()[0].is_some(),
+            "within the hour nothing is walked"
+        );
+        cache.expire(now + chrono::TimeDelta::hours(1));
+        assert!(cache.lock()[0].is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! Atom 1.0 (RFC 4287). Text is `type="text"` or `type="html"`, never xhtml
 //! (the crate writes xhtml unescaped).
 
-use super::items::{between, frame_error, splice};
+use super::items::{fragment, frame_error, splice};
 use super::{FeedView, RenderError, guid, paths};
 use crate::config::Site;
 use crate::model::Article;
@@ -68,11 +68,7 @@ pub fn entry_xml(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
         entries,
         ..Feed::default()
     };
-    let empty = write(&frame(Vec::new()), &a.id)?;
-    let full = write(&frame(vec![entry(site, a)]), &a.id)?;
-    between(&empty, &full, TAIL)
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| frame_error(&a.id))
+    fragment(&a.id, TAIL, |e| write(&frame(e), &a.id), entry(site, a))
 }
 
 fn person(name: &str) -> Person {

@@ -53,6 +53,21 @@ pub(super) fn between<'a>(empty: &[u8], full: &'a [u8], tail: &[u8]) -> Option<&
     full.strip_prefix(head)?.strip_suffix(tail)
 }
 
+/// One item's bytes as a feed crate writes them inside a feed: `render` writes
+/// the feed frame with no item and with `item`, and the difference is cut out.
+pub(super) fn fragment<T>(
+    id: &str,
+    tail: &[u8],
+    render: impl Fn(Vec<T>) -> Result<Vec<u8>, RenderError>,
+    item: T,
+) -> Result<Vec<u8>, RenderError> {
+    let empty = render(Vec::new())?;
+    let full = render(vec![item])?;
+    between(&empty, &full, tail)
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| frame_error(id))
+}
+
 /// `frame` (ending with `tail`) with `parts` inserted before `tail`.
 pub(super) fn splice<'a>(
     mut frame: Vec<u8>,

@@ -1,6 +1,6 @@
 //! RSS 2.0 with content, Dublin Core, Atom and Media RSS extensions.
 
-use super::items::{between, frame_error, splice};
+use super::items::{fragment, frame_error, splice};
 use super::{FeedView, RenderError, guid, paths};
 use crate::config::Site;
 use crate::model::Article;
@@ -78,11 +78,7 @@ pub fn item_xml(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
         items,
         ..Channel::default()
     };
-    let empty = write(&frame(Vec::new()), &a.id)?;
-    let full = write(&frame(vec![item(site, a)]), &a.id)?;
-    between(&empty, &full, TAIL)
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| frame_error(&a.id))
+    fragment(&a.id, TAIL, |i| write(&frame(i), &a.id), item(site, a))
 }
 
 fn item(site: &Site, a: &Article) -> Item {
