@@ -86,8 +86,14 @@ def get(conn_cache, port, path):
         return 0, None, b""
 
 
-def insert_sql(i, tag, run):
-    aid = "rep-%s-%d" % (run, i)
+def newest_id():
+    """Feeds order by publication (to the second), then by id, smallest first:
+    ids that decrease with time keep each write the newest of its second, however
+    many writes a second brings (past 50 a second, one fell out of the feed)."""
+    return "rep-%017d" % (10**17 - time.time_ns() // 1000)
+
+
+def insert_sql(aid, i, tag, run):
     return ("INSERT INTO articles (id, url, title, published_at, section, tags, authors, content_html) VALUES "
             "('%s', 'https://www.actu.example.ma/%s.html', 'Réplication %s %d', now(), 'Maroc', '[\"%s\"]', "
             "'[\"S.A\"]', '<p>Texte.</p>');" % (aid, aid, run, i, tag))
@@ -151,7 +157,7 @@ def latency(pg, pa, pb, writes, out):
     psql, conns, run = pg.psql(), {}, str(int(time.time()))
     on_b, on_a = [], []
     for i in range(writes):
-        psql.stdin.write(insert_sql(i, "Iran", run) + "\n\\echo tick %d\n" % i)
+        psql.stdin.write(insert_sql(newest_id(), i, "Iran", run) + "\n\\echo tick %d\n" % i)
         while psql.stdout.readline().strip() != "tick %d" % i:
             pass
         committed = time.perf_counter()
@@ -205,12 +211,13 @@ def outage(pg, pa, pb, seconds, out):
     stop.set()
     t.join()
     psql, run = pg.psql(), "after%d" % int(time.time())
-    psql.stdin.write("\n".join(insert_sql(i, "Rabat", run) for i in range(500)) + "\n")
+    ids = ["rep-%s-%d" % (run, i) for i in range(500)]
+    psql.stdin.write("\n".join(insert_sql(aid, i, "Rabat", run) for i, aid in enumerate(ids)) + "\n")
     psql.stdin.close()
     psql.wait()
     written = time.perf_counter()
     month = "/sitemaps/%s.xml" % time.strftime("%Y-%m", time.gmtime())
-    urls = [("https://www.actu.example.ma/rep-%s-%d.html" % (run, i)).encode() for i in range(500)]
+    urls = [("https://www.actu.example.ma/%s.html" % aid).encode() for aid in ids]
     done, conns = {}, {}
     while len(done) < 2 and time.perf_counter() - back < 60:
         for port in (pa, pb):

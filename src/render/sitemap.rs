@@ -134,13 +134,15 @@ fn part(
     path: String,
     published: PublishedFingerprint,
 ) -> Document {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(open.as_bytes());
-    for entry in entries {
-        hasher.update(&entry.fingerprint);
-    }
-    hasher.update(close.as_bytes());
-    let fingerprint = hasher.finalize().to_hex()[..24].to_owned();
+    // One buffer hashed at once (BLAKE3 then works on many chunks in parallel
+    // lanes); the same hash as feeding the pieces one by one, several times faster.
+    let mut hashed = Vec::with_capacity(open.len() + 16 * entries.len() + close.len());
+    hashed.extend_from_slice(open.as_bytes());
+    entries
+        .iter()
+        .for_each(|e| hashed.extend_from_slice(&e.fingerprint));
+    hashed.extend_from_slice(close.as_bytes());
+    let fingerprint = blake3::hash(&hashed).to_hex()[..24].to_owned();
     let last_modified = entries.iter().map(|e| e.updated).max();
     if published(&path).as_deref() == Some(fingerprint.as_str()) {
         return Document::unchanged(path, DocKind::Sitemap, last_modified, fingerprint);
