@@ -14,11 +14,15 @@
 //! * [`index`]: in memory, what deciding needs: per feed its ordered visible
 //!   articles; applying a change says which documents it dirtied; time is passed in.
 //! * [`render`]: pure functions from views to bytes (RSS, Atom, JSON Feed,
-//!   sitemaps, robots.txt, OPML, HTML directory).
+//!   sitemaps, robots.txt, OPML, HTML directory); a feed item is rendered once
+//!   per article version and spliced into every feed showing it.
 //! * [`publish`]: bytes to artifacts (ETag, encodings), generations swapped
-//!   atomically, files written under `feeds/`.
-//! * [`build`]: the one-shot build and the demo seed.
-//! * [`pipeline`]: glue: index + store + render + publish for a set of units.
+//!   atomically, files written under `feeds/`; bodies already written leave
+//!   memory beyond a budget and are read back when asked for.
+//! * [`build`]: the full pass (batches, bounded memory) shared by `syndic build`
+//!   and `serve`'s start-up, and the demo seed.
+//! * [`pipeline`]: glue: index + store + render + publish for a set of units,
+//!   with the caches kept between passes (feed items, sitemap entries).
 //! * [`import`]: JSON Lines into the store, streaming.
 //! * [`http`]: the server; reads published artifacts, plus the ingest API.
 //! * [`watch`]: the loop that keeps everything current; [`metrics`] it keeps.
