@@ -51,12 +51,12 @@ pub fn import(
 ) -> Result<Summary, ImportError> {
     // Two stages on two threads: this one reads and validates, a writer upserts
     // the batches; at most two batches wait between them, so memory stays bounded.
-    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Article>>(2);
+    let (batches, received) = std::sync::mpsc::sync_channel::<Batch>(2);
     std::thread::scope(|scope| {
         let write = move || {
             let mut counts = UpsertCounts::default();
             for batch in received {
-                counts += store.upsert(&batch)?;
+                counts += store.upsert_digested(&batch.articles, &batch.digests)?;
             }
             Ok::<_, StoreError>(counts)
         };
@@ -87,10 +87,10 @@ fn read_records(
     options: Options,
     report: &mut dyn Write,
     progress: &mut dyn FnMut(u64),
-    batches: &std::sync::mpsc::SyncSender<Vec<Article>>,
+    batches: &std::sync::mpsc::SyncSender<Batch>,
 ) -> Result<usize, ImportError> {
     let mut rejected = 0;
-    let mut batch: Vec<Article> = Vec::with_capacity(BATCH);
+    let mut batch = Batch::default();
     let mut bytes = Vec::new();
     let (mut number, mut read) = (0usize, 0u64);
     loop {
@@ -129,21 +129,33 @@ fn read_records(
                 }
             }
         }
-        if batch.len() == BATCH {
-            if batches
-                .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                .is_err()
-            {
+        if batch.articles.len() == BATCH {
+            if batches.send(std::mem::take(&mut batch)).is_err() {
                 return Ok(rejected); // the writer failed; its error is the one to report
             }
             progress(read);
         }
     }
-    if !batch.is_empty() {
+    if !batch.articles.is_empty() {
         let _ = batches.send(batch);
     }
     progress(read);
     Ok(rejected)
+}
+
+/// Articles on their way to the writer, each with its digest: hashed here, on
+/// the reading thread, because the one writer is what bounds an import.
+#[derive(Default)]
+struct Batch {
+    articles: Vec<Article>,
+    digests: Vec<String>,
+}
+
+impl Batch {
+    fn push(&mut self, article: Article) {
+        self.digests.push(article.digest());
+        self.articles.push(article);
+    }
 }
 
 fn shifted(mut a: Article, shift: Option<TimeDelta>) -> Article {

@@ -124,6 +124,17 @@ fn upsert_counts_inserts_updates_and_unchanged(b: &Backend) {
     assert_eq!((c.inserted, c.updated, c.unchanged), (0, 1, 1));
     assert_eq!(s.count().unwrap(), 2);
     assert_eq!(s.articles(&["b"]).unwrap()[0].title, "Deux, corrigé");
+    // One batch naming an id twice: the second record updates the first, or
+    // is unchanged when identical (digests are looked up once per batch).
+    let c = s
+        .upsert(&[article("c", "Trois"), article("c", "Trois, bis")])
+        .unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (1, 1, 0));
+    assert_eq!(s.articles(&["c"]).unwrap()[0].title, "Trois, bis");
+    let c = s
+        .upsert(&[article("d", "Quatre"), article("d", "Quatre")])
+        .unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (1, 0, 1));
 }
 
 fn delete_reports_whether_it_existed(b: &Backend) {

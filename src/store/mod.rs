@@ -115,7 +115,17 @@ impl std::ops::AddAssign for UpsertCounts {
 /// The operations every backend provides. Blocking: call from a blocking thread.
 pub trait Store: Send + Sync {
     /// Inserts or updates each article by id, in one transaction.
-    fn upsert(&self, articles: &[Article]) -> Result<UpsertCounts, StoreError>;
+    fn upsert(&self, articles: &[Article]) -> Result<UpsertCounts, StoreError> {
+        let digests: Vec<String> = articles.iter().map(Article::digest).collect();
+        self.upsert_digested(articles, &digests)
+    }
+    /// [`Store::upsert`] with each article's [`Article::digest`] already made
+    /// (a bulk import hashes on its reading thread, not on the one writer).
+    fn upsert_digested(
+        &self,
+        articles: &[Article],
+        digests: &[String],
+    ) -> Result<UpsertCounts, StoreError>;
     /// Deletes an article; whether it existed.
     fn delete(&self, id: &str) -> Result<bool, StoreError>;
     /// Visits the metadata of every stored article, in one consistent snapshot, and

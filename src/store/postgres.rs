@@ -208,14 +208,28 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
+/// The stored digest of each of these articles that exists (`None` inside: a
+/// row written by another program): one round trip for a whole batch.
+fn stored_digests(
+    tx: &mut postgres::Transaction,
+    articles: &[Article],
+) -> Result<std::collections::HashMap<String, Option<String>>, postgres::Error> {
+    let ids: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
+    let rows = tx.query(
+        "SELECT id, digest FROM articles WHERE id = ANY($1)",
+        &[&ids],
+    )?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 fn upsert_one(
     tx: &mut postgres::Transaction,
     a: &Article,
+    digest: &str,
+    existing: Option<Option<String>>,
 ) -> Result<UpsertCounts, postgres::Error> {
-    let digest = a.digest();
-    let existing = tx.query_opt("SELECT digest FROM articles WHERE id = $1", &[&a.id])?;
     let mut counts = UpsertCounts::default();
-    match existing.map(|r| r.get::<_, Option<String>>(0)) {
+    match existing {
         Some(Some(d)) if d == digest => {
             counts.unchanged = 1;
             return Ok(counts);
@@ -239,12 +253,19 @@ fn upsert_one(
 }
 
 impl Store for PostgresStore {
-    fn upsert(&self, articles: &[Article]) -> Result<UpsertCounts, StoreError> {
+    fn upsert_digested(
+        &self,
+        articles: &[Article],
+        digests: &[String],
+    ) -> Result<UpsertCounts, StoreError> {
         self.with("upsert", |c| {
             let mut tx = c.transaction()?;
+            let mut stored = stored_digests(&mut tx, articles)?;
             let mut total = UpsertCounts::default();
-            for a in articles {
-                total += upsert_one(&mut tx, a)?;
+            for (a, digest) in articles.iter().zip(digests) {
+                // A batch naming an id twice: its second record updates the first.
+                let existing = stored.insert(a.id.clone(), Some(digest.clone()));
+                total += upsert_one(&mut tx, a, digest, existing)?;
             }
             tx.commit()?;
             Ok(total)

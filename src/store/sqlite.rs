@@ -3,7 +3,8 @@
 use super::rows::{self, ArticleColumns};
 use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
 use crate::model::{Article, store_time};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use rusqlite::{Connection, OpenFlags, Row, params};
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
@@ -157,12 +158,24 @@ fn ids_json(ids: &[&str]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
 }
 
-fn upsert_one(tx: &rusqlite::Transaction, a: &Article) -> rusqlite::Result<UpsertCounts> {
-    let digest = a.digest();
-    let existing: Option<Option<String>> = tx
-        .prepare_cached("SELECT digest FROM articles WHERE id = ?1")?
-        .query_row([&a.id], |r| r.get(0))
-        .optional()?;
+/// The stored digest of each of these articles that exists (`None` inside: a
+/// row written by another program): one query for a whole batch.
+fn stored_digests(
+    tx: &rusqlite::Transaction,
+    articles: &[Article],
+) -> rusqlite::Result<HashMap<String, Option<String>>> {
+    let ids: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
+    let mut stmt = tx.prepare_cached(&format!("SELECT id, digest FROM articles {BY_IDS}"))?;
+    let rows = stmt.query_map([ids_json(&ids)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+fn upsert_one(
+    tx: &rusqlite::Transaction,
+    a: &Article,
+    digest: &str,
+    existing: Option<Option<String>>,
+) -> rusqlite::Result<UpsertCounts> {
     let mut counts = UpsertCounts::default();
     match existing {
         Some(Some(d)) if d == digest => {
@@ -200,12 +213,19 @@ impl Store for SqliteStore {
             .map_err(sql("checkpoint"))
     }
 
-    fn upsert(&self, articles: &[Article]) -> Result<UpsertCounts, StoreError> {
+    fn upsert_digested(
+        &self,
+        articles: &[Article],
+        digests: &[String],
+    ) -> Result<UpsertCounts, StoreError> {
         let mut conn = self.writer();
         let tx = conn.transaction().map_err(sql("upsert"))?;
+        let mut stored = stored_digests(&tx, articles).map_err(sql("upsert"))?;
         let mut total = UpsertCounts::default();
-        for a in articles {
-            total += upsert_one(&tx, a).map_err(sql("upsert"))?;
+        for (a, digest) in articles.iter().zip(digests) {
+            // A batch naming an id twice: its second record updates the first.
+            let existing = stored.insert(a.id.clone(), Some(digest.clone()));
+            total += upsert_one(&tx, a, digest, existing).map_err(sql("upsert"))?;
         }
         tx.commit().map_err(sql("upsert"))?;
         Ok(total)
