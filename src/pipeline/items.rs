@@ -157,8 +157,7 @@ impl ItemCache {
                 };
                 match item {
                     Some(item) => drop(found.insert(id.into(), item)),
-                    None if again => missing.push((id, true)),
-                    None => missing.push((id, false)),
+                    None => missing.push((id, again)),
                 }
             }
         }
@@ -170,7 +169,7 @@ impl ItemCache {
             let wanted: Vec<&str> = missing.iter().map(|&(id, _)| id).collect();
             let keep: HashSet<&str> = missing.iter().filter(|m| m.1).map(|&(id, _)| id).collect();
             let articles = sources.store.articles(&wanted).map_err(ItemError::Store)?;
-            let rendered = render_all(sources, &articles).map_err(ItemError::Render)?;
+            let rendered = render_items(sources, &articles).map_err(ItemError::Render)?;
             let mut kept = self.lock();
             for item in rendered {
                 if keep.contains(&*item.id) {
@@ -183,7 +182,7 @@ impl ItemCache {
     }
 }
 
-fn render_all(
+fn render_items(
     sources: &Sources,
     articles: &[Article],
 ) -> Result<Vec<Arc<RenderedItem>>, RenderError> {

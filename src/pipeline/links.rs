@@ -14,10 +14,7 @@ use crate::model::LinkRow;
 use crate::render::{self, RenderError, UrlEntry};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
-
-// foldhash (hashbrown's default, seeded per process): ids are hashed tens of
-// thousands of times a pass, where SipHash cost a tenth of the CPU (perf).
-use hashbrown::HashMap;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Articles first published this long before now have their entries kept.
@@ -147,8 +144,12 @@ impl LinkCache {
         let mut links = self.lock();
         let mut out = Vec::with_capacity(items.len());
         for (&(slot, id), kept) in items.iter().zip(found) {
-            let Some(link) = kept.or_else(|| fresh.remove(id)) else {
+            if let Some(link) = kept {
+                out.push(link);
                 continue;
+            }
+            let Some(link) = fresh.remove(id) else {
+                continue; // no longer stored
             };
             if link.row.published_at >= keep_after {
                 if links.len() <= slot as usize {

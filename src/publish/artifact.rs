@@ -55,10 +55,9 @@ pub struct Artifact {
     resident: [ArcSwapOption<Bytes>; 3],
     /// The mirror wrote these bytes under the output folder: they may leave memory.
     stored: AtomicBool,
-    /// The digest is a renderer's fingerprint, not a hash of the bytes: the
-    /// bytes' own hash, for checking them when read back, is `file_digest`.
-    fingerprinted: bool,
-    /// The hash of the bytes, set by the mirror before it writes them.
+    /// The hash of the bytes, for checking them when read back: the digest
+    /// itself, or (when the digest is a renderer's fingerprint) set by the
+    /// mirror before it writes them.
     file_digest: OnceLock<String>,
     /// When last served, on [`TICKS`]' scale.
     last_used: AtomicU64,
@@ -78,14 +77,14 @@ pub enum BodyError {
 }
 
 impl Artifact {
-    /// Wraps a rendered document.
-    pub fn new(doc: Document) -> Artifact {
-        let digest = digest_of(&doc.body);
-        Artifact::with_digest(doc, digest)
-    }
-
-    /// Wraps a rendered document whose [`digest_of`] is known.
-    pub fn with_digest(doc: Document, digest: String) -> Artifact {
+    /// Wraps a rendered document; `digest` is its fingerprint when it has one,
+    /// else [`digest_of`] its bytes.
+    pub fn new(doc: Document, digest: String) -> Artifact {
+        // Without a fingerprint the ETag digest is the bytes' own hash.
+        let file_digest = OnceLock::new();
+        if doc.fingerprint.is_none() {
+            let _ = file_digest.set(digest.clone());
+        }
         // Hex digits, quotes and a token: always a valid header value.
         let etag = |e: Encoding| {
             HeaderValue::from_str(&etag_text(&digest, e))
@@ -111,11 +110,10 @@ impl Artifact {
                 ArcSwapOption::empty(),
                 ArcSwapOption::empty(),
             ],
-            fingerprinted: doc.fingerprint.is_some(),
             digest,
             last_modified: doc.last_modified,
             stored: AtomicBool::new(false),
-            file_digest: OnceLock::new(),
+            file_digest,
             last_used: AtomicU64::new(TICKS.fetch_add(1, Ordering::Relaxed)),
         }
     }
@@ -178,10 +176,7 @@ impl Artifact {
             reason,
         };
         let body = std::fs::read(&file).map_err(|e| lost(e.to_string()))?;
-        let expected = match self.fingerprinted {
-            true => self.file_digest.get().map(String::as_str),
-            false => Some(self.digest.as_str()),
-        };
+        let expected = self.file_digest.get().map(String::as_str);
         if body.len() != self.len || expected != Some(digest_of(&body).as_str()) {
             return Err(lost("other bytes".into()));
         }
@@ -200,12 +195,10 @@ impl Artifact {
         self.resident[0].load_full().map(|b| (*b).clone())
     }
 
-    /// Records the hash of the bytes (for checking them when read back) when the
-    /// ETag digest is a fingerprint; the mirror calls it before writing them.
+    /// Records the hash of the bytes (for checking them when read back) if it
+    /// is not known yet; the mirror calls it before writing them.
     pub fn note_file_digest(&self, body: &[u8]) {
-        if self.fingerprinted {
-            let _ = self.file_digest.set(digest_of(body));
-        }
+        self.file_digest.get_or_init(|| digest_of(body));
     }
 
     /// Says that the mirror wrote these bytes: they may now leave memory.

@@ -157,7 +157,7 @@ impl Staging {
                 continue;
             }
             if !same {
-                let artifact = Arc::new(Artifact::with_digest(doc, digest));
+                let artifact = Arc::new(Artifact::new(doc, digest));
                 self.next.docs.insert(path.clone(), artifact.clone());
                 self.next.paths.insert(path.clone());
                 self.published.changed.push(artifact);
