@@ -4,11 +4,11 @@
 //! Servers run on a manual clock at the time the samples were written for; new
 //! articles are dated just before it, so they are the newest of every feed.
 
-mod support;
+use crate::support;
 
+use crate::support::{Options, Server, TOKEN, guid, record, record_url};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
-use support::{Options, Server, TOKEN, guid, record, record_url};
 
 /// Minutes before the servers' clock.
 fn ago(minutes: i64) -> DateTime<Utc> {

@@ -7,9 +7,9 @@
 //! arbitrary rows must parse too.
 //!
 //! Case counts are kept small so that the suite runs in seconds in debug builds;
-//! raise them with `PROPTEST_CASES=2000 cargo test --release --test properties`.
+//! raise them with `PROPTEST_CASES=2000 cargo test --release --test it properties::`.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;

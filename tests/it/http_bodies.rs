@@ -3,10 +3,10 @@
 //! as a server keeping everything in memory, new versions served at once, and a
 //! file changed behind syndic's back never served under the ETag of other bytes.
 
-mod support;
+use crate::support;
 
+use crate::support::{Options, Server, record, record_url};
 use std::collections::BTreeMap;
-use support::{Options, Server, record, record_url};
 
 fn server(body_cache_mb: usize) -> Server {
     Server::start(Options {

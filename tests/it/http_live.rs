@@ -5,13 +5,13 @@
 //!
 //! The only timing assertions are bounded waits ("served within N seconds").
 
-mod support;
+use crate::support;
 
+use crate::support::{Options, Server, Time, guid, record, record_url, wait_for};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use support::{Options, Server, Time, guid, record, record_url, wait_for};
 
 /// How soon a change made outside the API must be served (the store is polled
 /// every `syndic::watch::POLL`).

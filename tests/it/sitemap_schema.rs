@@ -8,7 +8,7 @@
 //! `xmllint` is required: without it these tests fail (they never pass
 //! silently). Install it with `apt-get install libxml2-utils`.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashSet;

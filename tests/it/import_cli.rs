@@ -3,7 +3,7 @@
 //! rejected, good records stored, re-imports counted as unchanged or updated,
 //! `-` for stdin.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

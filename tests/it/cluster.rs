@@ -2,8 +2,6 @@
 //! stop and start (so it cannot disturb other tests), `syndic serve` replicas,
 //! and a minimal HTTP/1.1 client.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,6 @@
 //! small parsers for the documents and the metrics.
 //!
 //! Every wait here is bounded; a test that would hang fails instead.
-#![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};

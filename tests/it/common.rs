@@ -2,7 +2,6 @@
 //! build at a fixed time.
 //!
 //! Each test crate uses a different subset of these helpers.
-#![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};

@@ -3,9 +3,7 @@
 //! bytes; a store outage is survived without a restart. Runs a private
 //! PostgreSQL cluster (initdb/pg_ctl) so that it may stop it.
 
-mod cluster;
-
-use cluster::{PgCluster, Replica, header, record, request};
+use crate::cluster::{PgCluster, Replica, header, record, request};
 use std::time::Duration;
 
 const TOKEN: &str = "replica-secret";

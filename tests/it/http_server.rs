@@ -6,12 +6,12 @@
 //! Every server here runs on a manual clock at the time the samples were
 //! written for, so that every document is the same on every run.
 
-mod support;
+use crate::support;
 
+use crate::support::{Server, connect, exchange, request_bytes};
 use chrono::{DateTime, Utc};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
-use support::{Server, connect, exchange, request_bytes};
 
 /// An HTTP date (IMF-fixdate).
 fn http_date(t: DateTime<Utc>) -> String {

@@ -10,11 +10,11 @@
 //! the diff before committing it:
 //!
 //! ```text
-//! UPDATE_GOLDEN=1 cargo test --test golden
+//! UPDATE_GOLDEN=1 cargo test --test it golden::
 //! git diff tests/golden
 //! ```
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -65,7 +65,7 @@ fn check_against_golden(docs: &[(String, Vec<u8>)]) {
     assert!(
         problems.is_empty(),
         "{} golden mismatch(es); if the change is intended, run \
-         `UPDATE_GOLDEN=1 cargo test --test golden` and review `git diff tests/golden`\n\n{}",
+         `UPDATE_GOLDEN=1 cargo test --test it golden::` and review `git diff tests/golden`\n\n{}",
         problems.len(),
         problems.join("\n\n")
     );

@@ -1,0 +1,27 @@
+//! The integration tests, as one binary (one build, one link): each module is a
+//! former test target. `cargo test --test it MODULE::` runs one of them, e.g.
+//! `cargo test --test it golden::`.
+//!
+//! Shared helpers: [`common`] (the fixture, a fresh store, a full build),
+//! [`support`] (a real `syndic serve` on 127.0.0.1:0 and an HTTP client) and
+//! [`cluster`] (a private PostgreSQL cluster and replicas).
+
+// Each module uses a different subset of the helpers.
+#[allow(dead_code)]
+mod cluster;
+#[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
+mod support;
+
+mod conformance;
+mod golden;
+mod http_api;
+mod http_bodies;
+mod http_live;
+mod http_server;
+mod import_cli;
+mod properties;
+mod replicas;
+mod sitemap_schema;
+mod store_suite;
