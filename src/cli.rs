@@ -100,8 +100,8 @@ pub fn serve(config: Config) -> Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let listen = config.server.listen.clone();
-        let listener = tokio::net::TcpListener::bind(&listen)
+        let listen = config.server.listen;
+        let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| {
                 format!("cannot listen on {listen} ([server] listen): is another process using it?")

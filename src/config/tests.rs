@@ -24,7 +24,7 @@ fn defaults_fill_optional_sections() {
     let c = load(MINIMAL, &[]).unwrap();
     assert_eq!(c.feeds.items, 50);
     assert_eq!(c.store.url, "sqlite:data/syndic.db");
-    assert_eq!(c.server.listen, "127.0.0.1:8080");
+    assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
     assert!(c.server.api_token.is_none());
 }
 
@@ -94,4 +94,30 @@ fn short_tokens_and_dangerous_output_folders_are_refused() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("site.language"), "{e}");
+}
+
+#[test]
+fn typed_values_are_parsed_once_and_errors_name_the_key() {
+    let c = load(MINIMAL, &[("SYNDIC_SERVER__LISTEN", "[::1]:9000")]).unwrap();
+    assert_eq!(c.server.listen, "[::1]:9000".parse().unwrap());
+    assert_eq!(c.site.public_url.as_str(), "https://feeds.actu.example.ma/");
+    assert_eq!(c.site.language.as_str(), "fr");
+    for (var, value, key) in [
+        ("SYNDIC_SERVER__LISTEN", "localhost", "server.listen"),
+        ("SYNDIC_SITE__HOME_URL", "www.actu.ma", "site.home_url"),
+        ("SYNDIC_SITE__LANGUAGE", "fr_FR", "site.language"),
+    ] {
+        let e = load(MINIMAL, &[(var, value)]).unwrap_err().to_string();
+        assert!(e.contains(key) && e.contains(value), "{var}: {e}");
+    }
+    let e = load(
+        &MINIMAL.replace("language = \"fr\"", "language = \"fr_FR\""),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("config.toml") && e.contains("language") && e.contains("BCP 47"),
+        "{e}"
+    );
 }

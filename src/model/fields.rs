@@ -28,7 +28,9 @@ pub(super) fn kind(value: &Value) -> &'static str {
     }
 }
 
-pub(super) fn is_language_tag(tag: &str) -> bool {
+/// A BCP 47 language tag: a 2–3 letter primary subtag, then subtags of 1–8
+/// letters or digits (the rule for articles and for `site.language`).
+pub(crate) fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
     let primary = parts.next().unwrap_or("");
     (2..=3).contains(&primary.len())

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use fields::clean_names;
+pub(crate) use fields::is_language_tag;
 pub use validate::{FieldError, from_json, from_json_str};
 
 /// Whether an article may be syndicated.

@@ -37,7 +37,7 @@ pub fn render(site: &Site, view: &FeedView, now: DateTime<Utc>) -> Result<Vec<u8
             value: "syndic".into(),
             ..Generator::default()
         }),
-        lang: Some(site.language.clone()),
+        lang: Some(site.language.to_string()),
         ..Feed::default()
     };
     let frame = write(&feed, &self_path)?;
@@ -107,7 +107,7 @@ fn entry(site: &Site, a: &Article) -> Entry {
             label: None,
         });
     // An article in another language than the feed says so on its texts.
-    let lang = a.language.clone().filter(|l| *l != site.language);
+    let lang = a.language.clone().filter(|l| l != site.language.as_str());
     let text = |value: String| Text {
         lang: lang.clone(),
         ..Text::plain(value)

@@ -48,9 +48,9 @@ pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
     let self_path = paths::feed_doc(view.info, paths::RSS);
     let channel = Channel {
         title: view.title(site),
-        link: site.home_url.clone(),
+        link: site.home_url.to_string(),
         description: view.description(site),
-        language: Some(site.language.clone()),
+        language: Some(site.language.to_string()),
         last_build_date: view.last_modified().map(|t| t.to_rfc2822()),
         generator: Some("syndic".into()),
         atom_ext: Some(AtomExtension {

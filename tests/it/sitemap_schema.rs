@@ -165,7 +165,7 @@ fn check_news_rules(docs: &[(String, Vec<u8>)], now: DateTime<Utc>) -> Vec<Strin
                 .and_then(|n| n.text())
                 .expect("sitemap/loc");
             let path = loc
-                .strip_prefix(&site.public_url)
+                .strip_prefix(site.public_url.as_str())
                 .unwrap_or_else(|| panic!("{loc} is not under {}", site.public_url));
             assert!(path.starts_with("news-sitemaps/"), "{path}");
             files.push(path.to_owned());
