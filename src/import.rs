@@ -95,18 +95,25 @@ fn read_records(
     let (mut number, mut read) = (0usize, 0u64);
     loop {
         bytes.clear();
-        let n = input
-            .read_until(b'\n', &mut bytes)
-            .map_err(|e| ImportError::Read {
-                source_name: source.into(),
-                line: number + 1,
-                error: e,
+        let (n, whole) =
+            read_line_within(input, &mut bytes, model::MAX_RECORD_BYTES).map_err(|e| {
+                ImportError::Read {
+                    source_name: source.into(),
+                    line: number + 1,
+                    error: e,
+                }
             })?;
         if n == 0 {
             break;
         }
         number += 1;
         read += n as u64;
+        if !whole {
+            rejected += 1;
+            let max = model::MAX_RECORD_BYTES;
+            let _ = writeln!(report, "{source}:{number}: record is over {max} bytes");
+            continue;
+        }
         let mut content = bytes.as_slice();
         if number == 1 {
             content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content); // a UTF-8 byte-order mark
@@ -141,6 +148,44 @@ fn read_records(
     }
     progress(read);
     Ok(rejected)
+}
+
+/// Reads one line (through its `\n`) into `line`, keeping at most `max` bytes of
+/// it: the rest of a longer line is read past without being kept, so one huge
+/// line costs no memory. Returns the bytes read and whether the line was kept.
+fn read_line_within(
+    input: &mut dyn BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(usize, bool)> {
+    let (mut read, mut whole) = (0, true);
+    loop {
+        let available = match input.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((read, whole && line.len() <= max));
+        }
+        let end = available.iter().position(|&b| b == b'\n');
+        let chunk = &available[..end.map_or(available.len(), |i| i + 1)];
+        // `max` bytes of content, plus room for the line's own "\r\n".
+        if whole && line.len() + chunk.len() <= max + 2 {
+            line.extend_from_slice(chunk);
+        } else {
+            whole = false;
+            line.clear();
+        }
+        let n = chunk.len();
+        input.consume(n);
+        read += n;
+        if end.is_some() {
+            let content = line.strip_suffix(b"\n").unwrap_or(line);
+            let content = content.strip_suffix(b"\r").unwrap_or(content);
+            return Ok((read, whole && content.len() <= max));
+        }
+    }
 }
 
 /// Articles on their way to the writer, each with its digest: hashed here, on
@@ -179,4 +224,41 @@ pub enum ImportError {
     /// The store refused a batch.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_line_within;
+    use std::io::BufReader;
+
+    fn lines(input: &[u8], max: usize) -> Vec<(usize, bool, Vec<u8>)> {
+        // A tiny buffer, so that lines span many reads.
+        let mut reader = BufReader::with_capacity(3, input);
+        let mut out = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            let (n, whole) = read_line_within(&mut reader, &mut line, max).unwrap();
+            if n == 0 {
+                return out;
+            }
+            out.push((n, whole, if whole { line } else { Vec::new() }));
+        }
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_whole_and_the_next_one_read() {
+        let input = b"12345\n1234567890123\n\r\n123456\r\nabc";
+        let got = lines(input, 6);
+        assert_eq!(
+            got,
+            vec![
+                (6, true, b"12345\n".to_vec()),
+                (14, false, vec![]),
+                (2, true, b"\r\n".to_vec()),
+                (8, true, b"123456\r\n".to_vec()),
+                (3, true, b"abc".to_vec()),
+            ]
+        );
+        assert_eq!(lines(b"1234567", 6), vec![(7, false, vec![])]);
+    }
 }

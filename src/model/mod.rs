@@ -15,7 +15,7 @@ use serde::Serialize;
 
 pub use fields::clean_names;
 pub(crate) use fields::is_language_tag;
-pub use validate::{FieldError, from_json, from_json_str};
+pub use validate::{FieldError, MAX_RECORD_BYTES, from_json, from_json_str};
 
 /// Whether an article may be syndicated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -27,6 +27,9 @@ pub const MAX_NAMES: usize = 64;
 pub const MAX_NAME_CHARS: usize = 200;
 /// Longest text field, in bytes (Google News takes articles up to 1 MB).
 pub const MAX_TEXT_BYTES: usize = 2 << 20;
+/// Longest record, in bytes of JSON: a few text fields at their limit, with room
+/// for escapes. An import line over it is refused without being read into memory.
+pub const MAX_RECORD_BYTES: usize = 8 << 20;
 
 const FIELDS: &[&str] = &[
     "id",
@@ -59,12 +62,7 @@ pub fn from_json(map: &Map<String, Value>) -> Result<Article, Vec<FieldError>> {
         map,
         errors: Vec::new(),
     };
-    for key in map.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-        v.fail(
-            key,
-            &format!("unknown field; known fields are {}", FIELDS.join(", ")),
-        );
-    }
+    v.unknown_fields();
     let id = v.id();
     let url = v.http_url("url", map.get("url"), true);
     let title = v.title();
@@ -130,6 +128,24 @@ struct Validator<'a> {
 impl Validator<'_> {
     fn fail(&mut self, field: &str, reason: &str) {
         self.errors.push(err(field, reason));
+    }
+
+    /// Unknown keys, reported once however many there are (a record of a
+    /// million keys must not answer with a million errors).
+    fn unknown_fields(&mut self) {
+        let known = FIELDS.join(", ");
+        let mut unknown = self.map.keys().filter(|k| !FIELDS.contains(&k.as_str()));
+        let Some(first) = unknown.next() else { return };
+        match unknown.count() {
+            0 => self.fail(first, &format!("unknown field; known fields are {known}")),
+            more => self.fail(
+                "(record)",
+                &format!(
+                    "{} unknown fields ({first:?} and {more} more); known fields are {known}",
+                    more + 1
+                ),
+            ),
+        }
     }
 
     fn opt_string(&mut self, field: &str) -> Option<String> {

@@ -367,3 +367,51 @@ fn a_missing_file_is_named_in_the_error() {
         run.stderr
     );
 }
+
+#[test]
+fn a_line_over_the_record_limit_is_refused_without_buffering_it() {
+    let env = Env::new();
+    let mut child = env
+        .command()
+        .args(["import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn syndic import -");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // 96 MB on one line, then a good record.
+    let chunk = vec![b'x'; 1 << 20];
+    stdin
+        .write_all(b"{\"id\": \"huge\", \"title\": \"")
+        .expect("write");
+    for _ in 0..96 {
+        stdin.write_all(&chunk).expect("write");
+    }
+    stdin.write_all(b"\"}\n").expect("write");
+    stdin
+        .write_all(format!("{}\n", record("after-huge", "Après")).as_bytes())
+        .expect("write");
+    // The line has been read (all but a pipe's worth): its high-water mark now
+    // says whether it was kept in memory.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).expect("status");
+    let peak_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    drop(stdin);
+    let run = Run::from(child.wait_with_output().expect("wait"));
+    let limit = syndic::model::MAX_RECORD_BYTES;
+    assert!(
+        run.stderr
+            .contains(&format!("-:1: record is over {limit} bytes")),
+        "{}",
+        run.stderr
+    );
+    run.assert_summary(1, 0, 1, 0);
+    assert!(
+        peak_kb < 48 * 1024,
+        "peak resident {peak_kb} kB while reading a 96 MB line: it was buffered"
+    );
+}
