@@ -139,6 +139,8 @@ pub struct Server {
     pub api_token: Option<String>,
     /// Largest request body accepted by the ingest API, in bytes.
     pub max_body_bytes: usize,
+    /// Most records in one `POST /api/articles` batch.
+    pub max_batch_records: usize,
     /// Megabytes of document bodies (all encodings) kept in memory; bodies
     /// beyond it are read back from the output folder when asked for.
     pub body_cache_mb: usize,
@@ -151,6 +153,7 @@ impl Default for Server {
             max_age: 300,
             api_token: None,
             max_body_bytes: 8 << 20,
+            max_batch_records: 10_000,
             body_cache_mb: 32,
         }
     }
@@ -254,6 +257,13 @@ impl Config {
                 "site.guid_authority",
                 &self.site.guid_authority,
                 "a domain you own and a date, e.g. \"example.ma,2024\"; set once, never change",
+            ));
+        }
+        if !(1..=1_000_000).contains(&self.server.max_batch_records) {
+            return Err(invalid(
+                "server.max_batch_records",
+                &self.server.max_batch_records.to_string(),
+                "a number of records from 1 to 1000000",
             ));
         }
         if !(1..=1000).contains(&self.feeds.items) {

@@ -77,10 +77,26 @@ fn not_allowed(allow: &'static str) -> Response<Body> {
     r
 }
 
-fn decode_id(raw: &str) -> String {
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8_lossy()
-        .into_owned()
+/// The article id in the URL, percent-decoded. Ids are text: bytes that are not
+/// UTF-8 are refused (decoding them lossily would make `%FF` and `%FE` one id).
+fn decode_id(raw: &str) -> Result<String, Box<Response<Body>>> {
+    match percent_encoding::percent_decode_str(raw).decode_utf8() {
+        Ok(id) => Ok(id.into_owned()),
+        Err(_) => Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            &format!("the article id {raw:?} is not UTF-8 once percent-decoded; ids are text"),
+        ))),
+    }
+}
+
+/// A body that is not UTF-8 is refused, as `syndic import` refuses such a line.
+fn utf8_body(body: &[u8]) -> Result<&str, Box<Response<Body>>> {
+    std::str::from_utf8(body).map_err(|e| {
+        Box::new(invalid(&[FieldError {
+            field: "(record)".into(),
+            reason: format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
+        }]))
+    })
 }
 
 async fn read_body(
@@ -139,12 +155,19 @@ fn parse_record(text: &str, id: &str) -> Result<Article, Vec<FieldError>> {
 }
 
 async fn put(state: &Arc<AppState>, req: Request<Incoming>, raw_id: &str) -> Response<Body> {
-    let id = decode_id(raw_id);
+    let id = match decode_id(raw_id) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
     let body = match read_body(state, req).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let article = match parse_record(&String::from_utf8_lossy(&body), &id) {
+    let text = match utf8_body(&body) {
+        Ok(text) => text,
+        Err(r) => return *r,
+    };
+    let article = match parse_record(text, &id) {
         Ok(a) => a,
         Err(errors) => return invalid(&errors),
     };
@@ -166,7 +189,10 @@ async fn put(state: &Arc<AppState>, req: Request<Incoming>, raw_id: &str) -> Res
 }
 
 async fn delete(state: &Arc<AppState>, raw_id: &str) -> Response<Body> {
-    let id = decode_id(raw_id);
+    let id = match decode_id(raw_id) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
     let target = id.clone();
     match write(state, move |store| store.delete(&target)).await {
         Ok((true, served)) => json(
@@ -178,36 +204,57 @@ async fn delete(state: &Arc<AppState>, raw_id: &str) -> Response<Body> {
     }
 }
 
+/// Rejected lines described in a batch's answer; past it they are only counted,
+/// so the answer stays small whatever the batch holds.
+const REPORTED_REJECTIONS: usize = 100;
+
 /// `POST /api/articles`: JSON Lines; all records valid, or nothing applied.
+/// At most `[server] max_batch_records` records, so the work and the answer of
+/// one request are bounded by the configuration.
 async fn batch(state: &Arc<AppState>, req: Request<Incoming>) -> Response<Body> {
     let body = match read_body(state, req).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let text = String::from_utf8_lossy(&body);
-    let mut articles = Vec::new();
-    let mut results = Vec::new();
-    let mut rejected = 0;
-    for (i, line) in text
-        .lines()
+    let max = state.config.server.max_batch_records;
+    let lines = body
+        .split(|&b| b == b'\n')
         .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        match model::from_json_str(line) {
+        .filter(|(_, l)| !l.trim_ascii().is_empty());
+    let (mut articles, mut results, mut rejected) = (Vec::new(), Vec::new(), 0);
+    for (count, (i, line)) in lines.enumerate() {
+        if count == max {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("batch over {max} records ([server] max_batch_records); nothing applied"),
+            );
+        }
+        let parsed = match std::str::from_utf8(line) {
+            Ok(text) => model::from_json_str(text),
+            Err(_) => Err(vec![FieldError {
+                field: "(record)".into(),
+                reason: "not valid UTF-8".into(),
+            }]),
+        };
+        match parsed {
             Ok(a) => {
                 results.push(json!({ "line": i + 1, "id": a.id, "result": "valid" }));
                 articles.push(a);
             }
             Err(errors) => {
                 rejected += 1;
-                results.push(json!({ "line": i + 1, "result": "rejected", "errors": errors }));
+                if rejected <= REPORTED_REJECTIONS {
+                    results.push(json!({ "line": i + 1, "result": "rejected", "errors": errors }));
+                }
             }
         }
     }
     if rejected > 0 {
+        let unreported = rejected.saturating_sub(REPORTED_REJECTIONS);
         return json(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &json!({ "applied": false, "rejected": rejected, "results": results }),
+            &json!({ "applied": false, "rejected": rejected,
+                     "rejected_not_listed": unreported, "results": results }),
         );
     }
     match write(state, move |store| store.upsert(&articles)).await {

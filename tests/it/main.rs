@@ -16,6 +16,7 @@ mod support;
 
 mod conformance;
 mod golden;
+mod hostile_api;
 mod http_api;
 mod http_bodies;
 mod http_live;
