@@ -16,6 +16,15 @@ pub struct DiskError {
     pub source: std::io::Error,
 }
 
+/// Names of the temporary files a write goes through; one left by a killed
+/// process is removed by the next full pass.
+const TEMP_PREFIX: &str = ".syndic-";
+
+fn readable_by_all() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666) // the umask applies
+}
+
 /// Writes `bytes` to `dir/path` through a temporary file in the same folder and a
 /// rename, so that a reader never sees a partial file.
 pub fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(), DiskError> {
@@ -27,7 +36,10 @@ pub fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(), Disk
     let folder = target.parent().unwrap_or(dir);
     std::fs::create_dir_all(folder).map_err(fail)?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(".syndic-")
+        .prefix(TEMP_PREFIX)
+        // What any file gets (0644 under umask 022), not tempfile's private 0600:
+        // a static server running as another user must be able to read it.
+        .permissions(readable_by_all())
         .tempfile_in(folder)
         .map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
@@ -68,7 +80,8 @@ pub fn mirror_commit(dir: &Path, published: &Published) -> Result<(), DiskError>
 const OURS: &[&str] = &["xml", "json", "opml", "txt", "html"];
 
 /// Removes from `dir` the files syndic could have written that `keep` does not
-/// list (documents of feeds that no longer exist), then empty folders.
+/// list (documents of feeds that no longer exist), temporary files left by a
+/// killed process, then empty folders. Call it when no write is under way.
 pub fn prune_dir(dir: &Path, keep: &HashSet<String>) -> Result<usize, DiskError> {
     prune(dir, dir, keep)
 }
@@ -101,10 +114,15 @@ fn prune(root: &Path, dir: &Path, keep: &HashSet<String>) -> Result<usize, DiskE
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        let ours = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| OURS.contains(&e));
+        let left_over = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(TEMP_PREFIX));
+        let ours = left_over
+            || path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| OURS.contains(&e));
         if ours && !keep.contains(&relative) {
             std::fs::remove_file(&path).map_err(|source| DiskError {
                 path: path.clone(),

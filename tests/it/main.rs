@@ -22,6 +22,7 @@ mod http_bodies;
 mod http_live;
 mod http_server;
 mod import_cli;
+mod output_files;
 mod properties;
 mod replicas;
 mod sitemap_schema;
