@@ -141,6 +141,8 @@ pub struct Server {
     pub max_body_bytes: usize,
     /// Most records in one `POST /api/articles` batch.
     pub max_batch_records: usize,
+    /// Most connections served at once; new ones beyond are closed on arrival.
+    pub max_connections: usize,
     /// Megabytes of document bodies (all encodings) kept in memory; bodies
     /// beyond it are read back from the output folder when asked for.
     pub body_cache_mb: usize,
@@ -154,6 +156,7 @@ impl Default for Server {
             api_token: None,
             max_body_bytes: 8 << 20,
             max_batch_records: 10_000,
+            max_connections: 8192,
             body_cache_mb: 32,
         }
     }
@@ -264,6 +267,13 @@ impl Config {
                 "server.max_batch_records",
                 &self.server.max_batch_records.to_string(),
                 "a number of records from 1 to 1000000",
+            ));
+        }
+        if self.server.max_connections == 0 {
+            return Err(invalid(
+                "server.max_connections",
+                "0",
+                "a number of connections of at least 1, e.g. 8192",
             ));
         }
         if !(1..=1000).contains(&self.feeds.items) {

@@ -41,6 +41,8 @@ pub struct Metrics {
     pub store_lag_changes: Gauge,
     /// 1 when the last store poll succeeded, 0 when the store is unreachable.
     pub store_up: Gauge,
+    /// Connections closed on arrival because `[server] max_connections` were open.
+    pub connections_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -65,8 +67,14 @@ impl Metrics {
             index_bytes: Gauge::default(),
             store_lag_changes: Gauge::default(),
             store_up: Gauge::default(),
+            connections_refused: Counter::default(),
             registry: Registry::default(),
         };
+        registry.register(
+            "http_connections_refused",
+            "Connections closed on arrival at the connection limit",
+            m.connections_refused.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by document kind and status",

@@ -34,8 +34,6 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest request head accepted (larger gets 431).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
-/// Connections served at once; more are closed as they arrive.
-pub const MAX_CONNECTIONS: usize = 8192;
 /// Time given to open connections to finish on shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -70,7 +68,9 @@ pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Fut
         .max_buf_size(MAX_HEADER_BYTES.max(8192))
         .keep_alive(true);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let max_connections = state.config.server.max_connections;
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    let mut refusals = Refusals::default();
     tokio::pin!(shutdown);
     loop {
         let (stream, _) = tokio::select! {
@@ -85,10 +85,7 @@ pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Fut
             () = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(
-                limit = MAX_CONNECTIONS,
-                "connection limit reached; closing a new connection"
-            );
+            refusals.note(&state.metrics, max_connections);
             continue;
         };
         let _ = stream.set_nodelay(true);
@@ -106,6 +103,37 @@ pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Fut
         .is_err()
     {
         tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
+}
+
+/// How often, at most, refused connections are logged (a flood must not flood the log).
+const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Connections refused at the limit: each counted in the metrics, logged as one
+/// line per [`REFUSAL_LOG_EVERY`] with how many there were since the last line.
+#[derive(Default)]
+struct Refusals {
+    unlogged: u64,
+    last_logged: Option<std::time::Instant>,
+}
+
+impl Refusals {
+    fn note(&mut self, metrics: &crate::metrics::Metrics, limit: usize) {
+        metrics.connections_refused.inc();
+        self.unlogged += 1;
+        if self
+            .last_logged
+            .is_none_or(|t| t.elapsed() >= REFUSAL_LOG_EVERY)
+        {
+            tracing::warn!(
+                limit,
+                refused = self.unlogged,
+                "connection limit reached ([server] max_connections); new connections closed \
+                 (logged at most every 10 s; total in syndic_http_connections_refused_total)"
+            );
+            self.unlogged = 0;
+            self.last_logged = Some(std::time::Instant::now());
+        }
     }
 }
 

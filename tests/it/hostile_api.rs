@@ -116,3 +116,47 @@ fn a_record_with_many_unknown_keys_gets_one_error() {
     let reason = v["errors"][0]["reason"].as_str().unwrap();
     assert!(reason.contains("600000 unknown fields"), "{reason}");
 }
+
+#[test]
+fn connections_over_the_limit_are_closed_counted_and_the_server_recovers() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let server = Server::start(Options {
+        max_connections: Some(4),
+        ..Options::default()
+    });
+    let held: Vec<_> = (0..4)
+        .map(|_| support::connect(server.addr).expect("connect"))
+        .collect();
+    // Wait until the four are accepted, then every new one is closed on arrival.
+    let mut refused = 0;
+    for _ in 0..50 {
+        let mut extra = support::connect(server.addr).expect("connect");
+        let mut byte = [0u8; 1];
+        if matches!(extra.read(&mut byte), Ok(0) | Err(_)) {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 45, "only {refused} of 50 closed at the limit");
+    drop(held);
+    // Slots come back as the held connections close: the server answers again.
+    support::wait_for(
+        "the connection slots to come back",
+        Duration::from_secs(5),
+        || {
+            let mut stream = support::connect(server.addr).ok()?;
+            stream
+                .write_all(b"GET /feed.xml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .ok()?;
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+            answer.starts_with(b"HTTP/1.1 200").then_some(())
+        },
+    );
+    let m = server.metrics();
+    let counted = m.count("syndic_http_connections_refused_total", &[]);
+    assert!(
+        counted >= refused as f64,
+        "counted {counted}, refused {refused}"
+    );
+}

@@ -86,6 +86,8 @@ pub struct Options {
     pub max_body_bytes: Option<usize>,
     /// `[server] body_cache_mb`.
     pub body_cache_mb: Option<usize>,
+    /// `[server] max_connections`.
+    pub max_connections: Option<usize>,
     /// `[feeds] items`.
     pub items: usize,
     /// Seed the empty store with `samples/articles.jsonl`.
@@ -99,6 +101,7 @@ impl Default for Options {
             api_token: Some(TOKEN.into()),
             max_body_bytes: None,
             body_cache_mb: None,
+            max_connections: None,
             items: 50,
             seed: true,
         }
@@ -155,6 +158,9 @@ max_age = {MAX_AGE}
     }
     if let Some(max) = opts.max_body_bytes {
         text.push_str(&format!("max_body_bytes = {max}\n"));
+    }
+    if let Some(max) = opts.max_connections {
+        text.push_str(&format!("max_connections = {max}\n"));
     }
     if let Some(mb) = opts.body_cache_mb {
         text.push_str(&format!("body_cache_mb = {mb}\n"));
