@@ -141,8 +141,11 @@ pub struct Server {
     pub max_body_bytes: usize,
     /// Most records in one `POST /api/articles` batch.
     pub max_batch_records: usize,
-    /// Most connections served at once; new ones beyond are closed on arrival.
+    /// Most connections served at once; beyond it the oldest is asked to close.
     pub max_connections: usize,
+    /// Most connections from one client address (behind a proxy, raise it to
+    /// `max_connections`: every client then has the proxy's address).
+    pub max_connections_per_address: usize,
     /// Megabytes of document bodies (all encodings) kept in memory; bodies
     /// beyond it are read back from the output folder when asked for.
     pub body_cache_mb: usize,
@@ -157,6 +160,7 @@ impl Default for Server {
             max_body_bytes: 8 << 20,
             max_batch_records: 10_000,
             max_connections: 8192,
+            max_connections_per_address: 256,
             body_cache_mb: 32,
         }
     }
@@ -269,12 +273,16 @@ impl Config {
                 "a number of records from 1 to 1000000",
             ));
         }
-        if self.server.max_connections == 0 {
-            return Err(invalid(
-                "server.max_connections",
-                "0",
-                "a number of connections of at least 1, e.g. 8192",
-            ));
+        for (key, value) in [
+            ("server.max_connections", self.server.max_connections),
+            (
+                "server.max_connections_per_address",
+                self.server.max_connections_per_address,
+            ),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "0", "a number of connections of at least 1"));
+            }
         }
         if !(1..=1000).contains(&self.feeds.items) {
             return Err(invalid(

@@ -1,10 +1,12 @@
 //! The HTTP server: published documents, health, metrics and the ingest API.
 //!
 //! Owns: connections (hyper HTTP/1.1, with a header-read timeout, a header size
-//! limit, a request timeout and graceful shutdown) and routing. Documents are read from
+//! limit, a request timeout and graceful shutdown; admission in [`admission`])
+//! and routing. Documents are read from
 //! the published generation only; URLs never reach the file system.
 //! Must not: render, or write the store except through the ingest API.
 
+mod admission;
 mod api;
 mod documents;
 mod negotiate;
@@ -14,6 +16,7 @@ use crate::metrics::{Metrics, RequestLabels};
 use crate::publish::Publisher;
 use crate::store::Store;
 use crate::watch::Nudge;
+use admission::{Admission, Refusal};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -67,13 +70,17 @@ pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Fut
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_HEADER_BYTES.max(8192))
         .keep_alive(true);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let max_connections = state.config.server.max_connections;
-    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
-    let mut refusals = Refusals::default();
+    let server = &state.config.server;
+    let admission = Admission::new(
+        server.max_connections,
+        server.max_connections_per_address,
+        HEADER_READ_TIMEOUT,
+    );
+    let refusals = Arc::new(std::sync::Mutex::new(Refusals::default()));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(e) => {
@@ -84,26 +91,59 @@ pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Fut
             },
             () = &mut shutdown => break,
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            refusals.note(&state.metrics, max_connections);
-            continue;
+        let ticket = match admission.admit(peer.ip()) {
+            Ok(ticket) => ticket,
+            Err(refusal) => {
+                note_refusal(&refusals, &state, refusal);
+                continue;
+            }
         };
-        let _ = stream.set_nodelay(true);
-        let state = state.clone();
-        let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
-        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let (state, admission, refusals) = (state.clone(), admission.clone(), refusals.clone());
+        let (builder, stopping) = (builder.clone(), stopping.clone());
         tokio::spawn(async move {
-            let _ = conn.await;
-            drop(slot);
+            let _slot = match admission.slot(&ticket).await {
+                Ok(slot) => slot,
+                Err(refusal) => return note_refusal(&refusals, &state, refusal),
+            };
+            let _ = stream.set_nodelay(true);
+            let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            serve_until_asked_to_close(conn, &ticket, stopping).await;
         });
     }
     drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    let _ = stop.send(true);
+    if !admission.drained(SHUTDOWN_GRACE).await {
         tracing::warn!("connections still open after the shutdown grace period; closing them");
     }
+}
+
+/// Serves one connection until it ends, closing it gracefully (an idle
+/// keep-alive connection at once, a request in flight once answered) when
+/// admission needs its slot or the server stops.
+async fn serve_until_asked_to_close<C>(
+    conn: C,
+    ticket: &admission::Ticket,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) where
+    C: Future + hyper_util::server::graceful::GracefulConnection,
+{
+    tokio::pin!(conn);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = ticket.close.notified(), if !closing => {}
+            _ = stopping.changed(), if !closing => {}
+        }
+        conn.as_mut().graceful_shutdown();
+        closing = true;
+    }
+}
+
+fn note_refusal(refusals: &std::sync::Mutex<Refusals>, state: &AppState, refusal: Refusal) {
+    let mut refusals = refusals.lock().unwrap_or_else(|p| p.into_inner());
+    refusals.note(&state.metrics, refusal);
 }
 
 /// How often, at most, refused connections are logged (a flood must not flood the log).
@@ -118,17 +158,20 @@ struct Refusals {
 }
 
 impl Refusals {
-    fn note(&mut self, metrics: &crate::metrics::Metrics, limit: usize) {
+    fn note(&mut self, metrics: &crate::metrics::Metrics, refusal: Refusal) {
         metrics.connections_refused.inc();
         self.unlogged += 1;
         if self
             .last_logged
             .is_none_or(|t| t.elapsed() >= REFUSAL_LOG_EVERY)
         {
+            let limit = match refusal {
+                Refusal::PerAddress => "[server] max_connections_per_address",
+                Refusal::Full => "[server] max_connections",
+            };
             tracing::warn!(
-                limit,
                 refused = self.unlogged,
-                "connection limit reached ([server] max_connections); new connections closed \
+                "connection limit reached ({limit}); connections closed without an answer \
                  (logged at most every 10 s; total in syndic_http_connections_refused_total)"
             );
             self.unlogged = 0;

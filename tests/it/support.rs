@@ -88,6 +88,8 @@ pub struct Options {
     pub body_cache_mb: Option<usize>,
     /// `[server] max_connections`.
     pub max_connections: Option<usize>,
+    /// `[server] max_connections_per_address`.
+    pub max_connections_per_address: Option<usize>,
     /// `[feeds] items`.
     pub items: usize,
     /// Seed the empty store with `samples/articles.jsonl`.
@@ -102,6 +104,7 @@ impl Default for Options {
             max_body_bytes: None,
             body_cache_mb: None,
             max_connections: None,
+            max_connections_per_address: None,
             items: 50,
             seed: true,
         }
@@ -161,6 +164,9 @@ max_age = {MAX_AGE}
     }
     if let Some(max) = opts.max_connections {
         text.push_str(&format!("max_connections = {max}\n"));
+    }
+    if let Some(max) = opts.max_connections_per_address {
+        text.push_str(&format!("max_connections_per_address = {max}\n"));
     }
     if let Some(mb) = opts.body_cache_mb {
         text.push_str(&format!("body_cache_mb = {mb}\n"));
