@@ -15,6 +15,7 @@ mod common;
 mod support;
 
 mod conformance;
+mod crash;
 mod golden;
 mod hostile_api;
 mod http_api;
