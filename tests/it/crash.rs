@@ -25,13 +25,13 @@ fn rounds() -> usize {
 }
 
 /// A folder with a configuration on an SQLite store, and the binary run in it.
-struct Site {
-    dir: tempfile::TempDir,
-    port: u16,
+pub(crate) struct Site {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) port: u16,
 }
 
 impl Site {
-    fn new() -> Site {
+    pub(crate) fn new() -> Site {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let config = format!(
@@ -70,7 +70,7 @@ api_token = "{TOKEN}"
     }
 
     /// Starts `serve` and waits until it answers.
-    fn serve(&self) -> Child {
+    pub(crate) fn serve(&self) -> Child {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -97,13 +97,13 @@ api_token = "{TOKEN}"
         self.dir.path().join("feeds")
     }
 
-    fn sql(&self) -> rusqlite::Connection {
+    pub(crate) fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("db")).unwrap()
     }
 }
 
 /// One request; `None` when the connection failed or was cut (the server died).
-fn exchange(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+pub(crate) fn exchange(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -222,7 +222,7 @@ fn serve_killed_during_writes_loses_no_acknowledged_write_and_tears_no_file() {
     );
 }
 
-struct KillOnDrop(Child);
+pub(crate) struct KillOnDrop(pub(crate) Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

@@ -27,4 +27,5 @@ mod output_files;
 mod properties;
 mod replicas;
 mod sitemap_schema;
+mod soak;
 mod store_suite;
