@@ -1,6 +1,6 @@
 //! Sitemap conformance: every sitemap file syndic builds validates with
 //! `xmllint --schema` against the sitemaps.org schemas and Google's extensions
-//! (`../shared/schemas/sitemap`, offline through its XML catalog), and the news
+//! (`tests/schemas/sitemap`, vendored, offline through its XML catalog), and the news
 //! sitemap follows Google News' rules (checked here in Rust): at most 1,000
 //! `<url>` per file, exactly Google's elements under `news:news`, and a
 //! publication date within 48 hours of the build.
@@ -22,7 +22,7 @@ const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
 
 fn schema_dir() -> PathBuf {
-    common::manifest_dir().join("../shared/schemas/sitemap")
+    common::manifest_dir().join("tests/schemas/sitemap")
 }
 
 /// Runs `xmllint --schema xsd` on the files: (success, stderr). Panics, saying how
@@ -32,7 +32,7 @@ fn run_xmllint(xsd: &str, files: &[PathBuf]) -> (bool, String) {
     let schema = dir.join(xsd);
     assert!(
         schema.is_file(),
-        "{} is missing: the sitemap schemas live in ../shared/schemas/sitemap",
+        "{} is missing: the sitemap schemas are vendored in tests/schemas/sitemap",
         schema.display()
     );
     let output = Command::new("xmllint")

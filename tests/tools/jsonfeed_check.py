@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Validates JSON Feed files against the JSON Feed 1.1 schema (../shared/schemas/jsonfeed),
+"""Validates JSON Feed files against the JSON Feed 1.1 schema (tests/schemas/jsonfeed),
 with format checks on, and the two rules the schema leaves out: the exact version
 URL and RFC 3339 dates. Prints one line per problem; exits 1 if any.
 Usage: jsonfeed_check.py SCHEMA_DIR FILE..."""
