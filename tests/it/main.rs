@@ -15,12 +15,15 @@ mod common;
 mod support;
 
 mod conformance;
+mod every_document;
 mod golden;
 mod http_api;
 mod http_bodies;
 mod http_live;
 mod http_server;
 mod import_cli;
+mod judges;
+mod news_rules;
 mod properties;
 mod replicas;
 mod sitemap_schema;
