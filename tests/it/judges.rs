@@ -192,6 +192,12 @@ pub fn distinct_categories(files: &[PathBuf]) -> Verdict {
                 continue;
             }
         };
+        if items.is_empty() && (text.contains("<item>") || text.contains("<entry>")) {
+            failures.push(format!(
+                "{}: the judge found none of its items",
+                path.display()
+            ));
+        }
         for (item, names) in items {
             let mut slugs = HashSet::new();
             if let Some(dup) = names.iter().find(|n| !slugs.insert(slugify(n))) {
@@ -230,8 +236,12 @@ fn categories_per_item(path: &Path, text: &str) -> Result<Vec<(String, Vec<Strin
     } else {
         ("", "item", "guid")
     };
+    // RSS elements have no namespace (which `has_tag_name(("", …))` does not match).
+    let is = |n: &roxmltree::Node, name: &str| {
+        n.tag_name().name() == name && n.tag_name().namespace().unwrap_or("") == ns
+    };
     let children = |n: roxmltree::Node, name: &str| -> Vec<String> {
-        let named = n.children().filter(|c| c.has_tag_name((ns, name)));
+        let named = n.children().filter(|c| is(c, name));
         let values = named.filter_map(|c| {
             if atom && name == "category" {
                 c.attribute("term")
@@ -243,7 +253,7 @@ fn categories_per_item(path: &Path, text: &str) -> Result<Vec<(String, Vec<Strin
     };
     Ok(doc
         .descendants()
-        .filter(|n| n.has_tag_name((ns, item)))
+        .filter(|n| is(n, item))
         .map(|n| {
             let id = children(n, id).into_iter().next().unwrap_or_default();
             (id, children(n, "category"))
