@@ -4,7 +4,7 @@
   bench/run.sh --size 100k          # 100,000 articles, 3 runs each, medians
   bench/run.sh --size tiny --runs 1 --wrk-seconds 1 --updates 20   # the CI smoke run
 
-Corpora come from ../shared/bench/gen_corpus.py, generated on the fly into
+Corpora come from bench/gen_corpus.py (a vendored copy), generated on the fly into
 bench/.work/ (git-ignored, never committed). Everything runs on this machine,
 release build, servers on 127.0.0.1. Results: a Markdown table on stdout and in
 bench/results/<date>-<size>.md, with the raw figures as JSON beside it.
@@ -27,8 +27,8 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 WORK = os.path.join(HERE, ".work")
-GEN = os.path.join(ROOT, "..", "shared", "bench", "gen_corpus.py")
-BIN = os.path.join(ROOT, "target", "release", "syndic")
+GEN = os.path.join(HERE, "gen_corpus.py")
+BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release", "syndic")
 SIZES = {"tiny": 2000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 TOKEN = "bench-token"
 

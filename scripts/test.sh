@@ -14,8 +14,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# JSON Feed schema validation (tests/tools/jsonfeed_check.py).
-python3 -c "import jsonschema, referencing" 2>/dev/null || python3 -m pip install -q jsonschema
+# JSON Feed schema validation with format checks (tests/tools/jsonfeed_check.py).
+python3 -c "import jsonschema, referencing, rfc3986_validator, rfc3339_validator" 2>/dev/null \
+  || python3 -m pip install -q jsonschema rfc3986-validator rfc3339-validator
 
 # PostgreSQL: the store tests run against 127.0.0.1:5432 (user postgres, trust
 # auth, database test) unless SYNDIC_TEST_PG names another server.

@@ -92,7 +92,42 @@ pub struct Article {
     pub status: Status,
 }
 
+/// Where a category of a feed item comes from (Atom gives each its own scheme).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CategoryKind {
+    /// The article's section.
+    Section,
+    /// One of its tags.
+    Tag,
+}
+
+/// One category of a feed item: a display name and where it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Category<'a> {
+    /// Display name, as the record spells it.
+    pub name: &'a str,
+    /// Section or tag.
+    pub kind: CategoryKind,
+}
+
 impl Article {
+    /// The categories of this article's feed items, in every format: the section,
+    /// then the tags, distinct by slug (a tag naming the section, or two spellings
+    /// of one name, are one category), first spelling kept.
+    pub fn categories(&self) -> Vec<Category<'_>> {
+        let section = self
+            .section
+            .iter()
+            .map(|name| (name, CategoryKind::Section));
+        let tags = self.tags.iter().map(|name| (name, CategoryKind::Tag));
+        let mut slugs = std::collections::HashSet::new();
+        section
+            .chain(tags)
+            .filter(|(name, _)| slugs.insert(slug::slugify(name)))
+            .map(|(name, kind)| Category { name, kind })
+            .collect()
+    }
+
     /// A digest of every field, to tell a real change from a re-import of the same record.
     pub fn digest(&self) -> String {
         let mut h = blake3::Hasher::new();
@@ -159,4 +194,28 @@ pub struct LinkRow {
 /// Formats a time the way the store keeps it: RFC 3339, UTC, whole seconds.
 pub fn store_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CategoryKind, from_json_str};
+
+    #[test]
+    fn categories_are_the_section_then_the_tags_distinct_by_slug() {
+        let a = from_json_str(
+            r#"{"id":"a","url":"https://x.ma/a","title":"T","published_at":"2026-11-29T10:00:00Z",
+                "section":"Économie","tags":["Iran","Economie","iran","États-Unis","IRAN"]}"#,
+        )
+        .expect("valid");
+        let got: Vec<(&str, CategoryKind)> =
+            a.categories().iter().map(|c| (c.name, c.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                ("Économie", CategoryKind::Section),
+                ("Iran", CategoryKind::Tag),
+                ("États-Unis", CategoryKind::Tag),
+            ]
+        );
+    }
 }

@@ -4,7 +4,7 @@
 use super::items::{fragment, frame_error, splice};
 use super::{FeedView, RenderError, guid, paths};
 use crate::config::Site;
-use crate::model::Article;
+use crate::model::{Article, CategoryKind};
 use atom_syndication::{
     Category, Content, Entry, Feed, Generator, Link, Person, Text, WriteConfig,
 };
@@ -96,16 +96,14 @@ fn entry(site: &Site, a: &Article) -> Entry {
         });
     }
     let scheme = |folder: &str| Some(paths::url(site, folder));
-    let categories = a
-        .section
-        .iter()
-        .map(|s| (s, scheme("sections/")))
-        .chain(a.tags.iter().map(|t| (t, scheme("tags/"))))
-        .map(|(name, scheme)| Category {
-            term: name.clone(),
-            scheme,
-            label: None,
-        });
+    let categories = a.categories().into_iter().map(|c| Category {
+        term: c.name.to_owned(),
+        scheme: scheme(match c.kind {
+            CategoryKind::Section => "sections/",
+            CategoryKind::Tag => "tags/",
+        }),
+        label: None,
+    });
     // An article in another language than the feed says so on its texts.
     let lang = a.language.clone().filter(|l| l != site.language.as_str());
     let text = |value: String| Text {

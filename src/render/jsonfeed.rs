@@ -111,12 +111,7 @@ fn item<'a>(site: &Site, a: &'a Article) -> Item<'a> {
         date_published: w3c_time(a.published_at),
         date_modified: w3c_time(a.updated_at),
         authors: a.authors.iter().map(|n| Author { name: n }).collect(),
-        tags: a
-            .section
-            .iter()
-            .chain(&a.tags)
-            .map(String::as_str)
-            .collect(),
+        tags: a.categories().into_iter().map(|c| c.name).collect(),
         language: a.language.as_deref(),
     }
 }

@@ -82,8 +82,8 @@ pub fn item_xml(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
 }
 
 fn item(site: &Site, a: &Article) -> Item {
-    let categories = a.section.iter().chain(&a.tags).map(|name| Category {
-        name: name.clone(),
+    let categories = a.categories().into_iter().map(|c| Category {
+        name: c.name.to_owned(),
         domain: None,
     });
     Item {

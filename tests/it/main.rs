@@ -16,6 +16,7 @@ mod support;
 
 mod conformance;
 mod crash;
+mod every_document;
 mod golden;
 mod hostile_api;
 mod http_api;
@@ -23,6 +24,8 @@ mod http_bodies;
 mod http_live;
 mod http_server;
 mod import_cli;
+mod judges;
+mod news_rules;
 mod output_files;
 mod properties;
 mod replicas;

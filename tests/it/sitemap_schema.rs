@@ -1,69 +1,25 @@
 //! Sitemap conformance: every sitemap file syndic builds validates with
 //! `xmllint --schema` against the sitemaps.org schemas and Google's extensions
-//! (`../shared/schemas/sitemap`, offline through its XML catalog), and the news
-//! sitemap follows Google News' rules (checked here in Rust): at most 1,000
+//! (`tests/schemas/sitemap`, vendored, offline through its XML catalog), and the news
+//! sitemap follows Google News' rules (checked in Rust, `news_rules.rs`): at most 1,000
 //! `<url>` per file, exactly Google's elements under `news:news`, and a
 //! publication date within 48 hours of the build.
 //!
 //! `xmllint` is required: without it these tests fail (they never pass
 //! silently). Install it with `apt-get install libxml2-utils`.
 
-use crate::common;
+use crate::{common, judges, news_rules};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use syndic::index::Month;
 use syndic::render;
 use syndic::store::LinkRow;
 
-const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
-const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
-
-fn schema_dir() -> PathBuf {
-    common::manifest_dir().join("../shared/schemas/sitemap")
-}
-
-/// Runs `xmllint --schema xsd` on the files: (success, stderr). Panics, saying how
-/// to install it, when xmllint is missing.
-fn run_xmllint(xsd: &str, files: &[PathBuf]) -> (bool, String) {
-    let dir = schema_dir();
-    let schema = dir.join(xsd);
-    assert!(
-        schema.is_file(),
-        "{} is missing: the sitemap schemas live in ../shared/schemas/sitemap",
-        schema.display()
-    );
-    let output = Command::new("xmllint")
-        .env("XML_CATALOG_FILES", dir.join("catalog.xml"))
-        .args(["--noout", "--nonet", "--schema"])
-        .arg(&schema)
-        .args(files)
-        .output();
-    let output = match output {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "xmllint is not installed, so the sitemaps cannot be validated; \
-             install it with `apt-get install libxml2-utils` (or run scripts/test.sh)"
-        ),
-        Err(e) => panic!("cannot run xmllint: {e}"),
-    };
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.success(), stderr)
-}
-
 /// Validates every file against `xsd`; panics with xmllint's output on failure.
 fn xmllint(xsd: &str, files: &[PathBuf]) {
-    if files.is_empty() {
-        return;
-    }
-    let (ok, stderr) = run_xmllint(xsd, files);
-    assert!(ok, "xmllint --schema {xsd} failed:\n{stderr}");
-    // Belt and braces: one "validates" line per file, whatever the exit status says.
-    for file in files {
-        let line = format!("{} validates", file.display());
-        assert!(stderr.contains(&line), "no `{line}` in:\n{stderr}");
+    if let Err(failures) = judges::xmllint(xsd, files) {
+        panic!("xmllint --schema {xsd} failed:\n{}", failures.join("\n"));
     }
 }
 
@@ -98,8 +54,11 @@ fn the_schema_check_rejects_broken_sitemaps() {
     ] {
         let file = tmp.path().join(format!("{name}.xml"));
         std::fs::write(&file, good.replace(from, to)).expect("write");
-        let (ok, stderr) = run_xmllint("urlset-all.xsd", std::slice::from_ref(&file));
-        assert!(!ok, "{name}: xmllint accepted a broken sitemap:\n{stderr}");
+        let verdict = judges::xmllint("urlset-all.xsd", std::slice::from_ref(&file));
+        assert!(
+            verdict.is_err(),
+            "{name}: xmllint accepted a broken sitemap"
+        );
     }
 }
 
@@ -122,133 +81,11 @@ fn validate_sitemaps(dir: &Path, docs: &[(String, Vec<u8>)]) -> usize {
     urlsets.len() + indexes.len()
 }
 
-fn elements<'a, 'i>(node: roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
-    node.children().filter(|n| n.is_element()).collect()
-}
-
-fn names(nodes: &[roxmltree::Node]) -> Vec<(String, String)> {
-    nodes
-        .iter()
-        .map(|n| {
-            (
-                n.tag_name().namespace().unwrap_or("").to_owned(),
-                n.tag_name().name().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn qualified(ns: &str, names: &[&str]) -> Vec<(String, String)> {
-    names
-        .iter()
-        .map(|n| (ns.to_owned(), (*n).to_owned()))
-        .collect()
-}
-
 /// Google News rules on every news sitemap file; returns the URLs listed.
 fn check_news_rules(docs: &[(String, Vec<u8>)], now: DateTime<Utc>) -> Vec<String> {
-    let site = common::config().site;
-    let get =
-        |path: &str| -> Option<&Vec<u8>> { docs.iter().find(|(p, _)| p == path).map(|(_, b)| b) };
-    let Some(root_body) = get("news-sitemap.xml") else {
-        return Vec::new();
-    };
-    // The files holding <url>s: news-sitemap.xml itself, or the parts it lists.
-    let mut files = Vec::new();
-    let root_text = std::str::from_utf8(root_body).expect("UTF-8");
-    let root = roxmltree::Document::parse(root_text).expect("news-sitemap.xml parses");
-    if root.root_element().tag_name().name() == "sitemapindex" {
-        for sitemap in elements(root.root_element()) {
-            let loc = sitemap
-                .children()
-                .find(|n| n.has_tag_name((SITEMAP_NS, "loc")))
-                .and_then(|n| n.text())
-                .expect("sitemap/loc");
-            let path = loc
-                .strip_prefix(site.public_url.as_str())
-                .unwrap_or_else(|| panic!("{loc} is not under {}", site.public_url));
-            assert!(path.starts_with("news-sitemaps/"), "{path}");
-            files.push(path.to_owned());
-        }
-        let parts: Vec<&String> = docs
-            .iter()
-            .map(|(p, _)| p)
-            .filter(|p| p.starts_with("news-sitemaps/"))
-            .collect();
-        assert_eq!(
-            parts.len(),
-            files.len(),
-            "index lists {files:?}, built {parts:?}"
-        );
-    } else {
-        files.push("news-sitemap.xml".to_owned());
-    }
-
-    let mut seen = Vec::new();
-    let language = |l: &str| {
-        l == "zh-cn"
-            || l == "zh-tw"
-            || ((2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
-    };
-    for path in &files {
-        let body = get(path).unwrap_or_else(|| panic!("{path} listed but not built"));
-        let text = std::str::from_utf8(body).expect("UTF-8");
-        let doc = roxmltree::Document::parse(text).expect("news sitemap parses");
-        let urlset = doc.root_element();
-        assert!(urlset.has_tag_name((SITEMAP_NS, "urlset")), "{path}");
-        let urls = elements(urlset);
-        assert!(!urls.is_empty(), "{path}: an empty news sitemap");
-        assert!(
-            urls.len() <= 1000,
-            "{path}: {} <url> (max 1,000)",
-            urls.len()
-        );
-        for url in urls {
-            assert!(url.has_tag_name((SITEMAP_NS, "url")), "{path}");
-            let children = elements(url);
-            assert_eq!(
-                names(&children),
-                [
-                    qualified(SITEMAP_NS, &["loc"]),
-                    qualified(NEWS_NS, &["news"])
-                ]
-                .concat(),
-                "{path}: <url> children"
-            );
-            let loc = children[0].text().expect("loc text").to_owned();
-            let news = elements(children[1]);
-            assert_eq!(
-                names(&news),
-                qualified(NEWS_NS, &["publication", "publication_date", "title"]),
-                "{path} {loc}: news:news may hold exactly publication, publication_date and title"
-            );
-            let publication = elements(news[0]);
-            assert_eq!(
-                names(&publication),
-                qualified(NEWS_NS, &["name", "language"]),
-                "{path} {loc}: news:publication"
-            );
-            assert_eq!(publication[0].text(), Some(site.publication_name.as_str()));
-            let lang = publication[1].text().unwrap_or("");
-            assert!(language(lang), "{path} {loc}: news:language {lang:?}");
-            let date = news[1].text().unwrap_or("");
-            let date = DateTime::parse_from_rfc3339(date)
-                .unwrap_or_else(|e| panic!("{path} {loc}: publication_date {date:?}: {e}"));
-            let age = now - date.with_timezone(&Utc);
-            assert!(
-                age >= TimeDelta::zero() && age <= TimeDelta::hours(48),
-                "{path} {loc}: published {date}, {age} before the build (must be within 48 h)"
-            );
-            assert!(
-                news[2].text().is_some_and(|t| !t.trim().is_empty()),
-                "{path} {loc}: empty news:title"
-            );
-            seen.push(loc);
-        }
-    }
-    let distinct: HashSet<&String> = seen.iter().collect();
-    assert_eq!(distinct.len(), seen.len(), "a URL is listed twice");
-    seen
+    let report = news_rules::check(docs, &common::config().site, now);
+    assert!(report.failures.is_empty(), "{:#?}", report.failures);
+    report.urls
 }
 
 #[test]
