@@ -39,7 +39,8 @@ struct Prepared {
 fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError> {
     let started = Instant::now();
     let config = Arc::new(config);
-    let store: Arc<dyn store::Store> = Arc::from(store::open(&config.store.url)?);
+    let store: Arc<dyn store::Store> =
+        Arc::from(store::open(&config.store.url, config.store.pool_size)?);
     let now = clock.now();
     build::seed_if_empty(&config, &*store, now)?;
     let (index, cursor) = build::load_index(&config, &*store, now)?;

@@ -6,9 +6,11 @@
 //! program are seen. Must not: decide visibility, render, or read the clock.
 
 mod pg_listen;
+mod pg_tls;
 mod postgres;
 mod rows;
 mod sqlite;
+mod url;
 
 pub use crate::model::LinkRow;
 use crate::model::{Article, FieldError};
@@ -17,15 +19,11 @@ use thiserror::Error;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use url::{PgUrl, SslMode, StoreUrl, StoreUrlError};
 
 /// A store failure, naming the store and the operation.
 #[derive(Debug, Error)]
 pub enum StoreError {
-    /// The store URL names no supported backend.
-    #[error(
-        "store url {0:?}: unsupported; use \"sqlite:PATH\" or \"postgres://USER@HOST:PORT/DB\""
-    )]
-    UnsupportedUrl(String),
     /// The database could not be opened or created.
     #[error("{location}: cannot open the store ({source}); check the path and its permissions")]
     Open {
@@ -49,7 +47,7 @@ pub enum StoreError {
     #[error("store {operation}: {source}")]
     Postgres {
         operation: &'static str,
-        source: ::postgres::Error,
+        source: tokio_postgres::Error,
     },
     /// The store is unreachable right now (a later attempt may succeed).
     #[error("store unavailable: {0}")]
@@ -187,13 +185,11 @@ pub trait Store: Send + Sync {
     }
 }
 
-/// Opens the store named by a `[store] url`.
-pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
-    if let Some(path) = url.strip_prefix("sqlite:") {
-        Ok(Box::new(SqliteStore::open(path)?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(PostgresStore::open(url)?))
-    } else {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
-    }
+/// Opens the store named by a `[store] url`; PostgreSQL keeps at most
+/// `pool_size` connections for queries (SQLite has its own fixed set).
+pub fn open(url: &StoreUrl, pool_size: usize) -> Result<Box<dyn Store>, StoreError> {
+    Ok(match url {
+        StoreUrl::Sqlite(path) => Box::new(SqliteStore::open(&path.to_string_lossy())?),
+        StoreUrl::Postgres(pg) => Box::new(PostgresStore::open(pg, pool_size)?),
+    })
 }
