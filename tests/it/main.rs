@@ -23,5 +23,6 @@ mod http_server;
 mod import_cli;
 mod properties;
 mod replicas;
+mod shutdown;
 mod sitemap_schema;
 mod store_suite;
