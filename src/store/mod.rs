@@ -25,7 +25,9 @@ pub use url::{PgUrl, SslMode, StoreUrl, StoreUrlError};
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// The database could not be opened or created.
-    #[error("{location}: cannot open the store ({source}); check the path and its permissions")]
+    #[error(
+        "{location}: cannot open the store ({source}); check store.url, that the store is reachable and that it lets syndic in (file permissions, pg_hba.conf)"
+    )]
     Open {
         location: String,
         source: Box<dyn std::error::Error + Send + Sync>,
@@ -44,7 +46,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// Any other PostgreSQL error during `operation`.
-    #[error("store {operation}: {source}")]
+    #[error("store {operation}: {}", describe(.source))]
     Postgres {
         operation: &'static str,
         source: tokio_postgres::Error,
@@ -52,6 +54,21 @@ pub enum StoreError {
     /// The store is unreachable right now (a later attempt may succeed).
     #[error("store unavailable: {0}")]
     Unavailable(String),
+}
+
+/// An error and its causes on one line ("db error: ERROR: …"): drivers and
+/// pools put the useful part in the causes.
+pub(crate) fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// A row the store holds that does not form a valid article (written by another program).

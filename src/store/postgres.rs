@@ -52,9 +52,9 @@ impl PostgresStore {
     /// Connects to `url` with a pool of at most `pool_size` connections and
     /// migrates the schema. Call from outside any async context.
     pub fn open(url: &PgUrl, pool_size: usize) -> Result<PostgresStore, StoreError> {
-        let open_err = |source: Box<dyn std::error::Error + Send + Sync>| StoreError::Open {
+        let open_err = |e: &dyn std::error::Error| StoreError::Open {
             location: url.location.clone(),
-            source,
+            source: super::describe(e).into(),
         };
         let tls = super::pg_tls::connector(url)?;
         let mut config = url.config.clone();
@@ -74,7 +74,7 @@ impl PostgresStore {
             .thread_name("syndic-pg")
             .enable_all()
             .build()
-            .map_err(|e| open_err(Box::new(e)))?;
+            .map_err(|e| open_err(&e))?;
         let manager = Manager::from_config(
             config.clone(),
             tls.clone(),
@@ -97,7 +97,7 @@ impl PostgresStore {
             })
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
-            .map_err(|e| open_err(Box::new(e)))?;
+            .map_err(|e| open_err(&e))?;
         let store = PostgresStore {
             location: url.location.clone(),
             config,
@@ -107,7 +107,7 @@ impl PostgresStore {
             runtime: Some(runtime),
         };
         store.handle.block_on(async {
-            let mut client = store.pool.get().await.map_err(|e| open_err(Box::new(e)))?;
+            let mut client = store.pool.get().await.map_err(|e| open_err(&e))?;
             migrate(&mut client, &store.location).await
         })?;
         Ok(store)
@@ -120,8 +120,12 @@ impl PostgresStore {
         operation: &'static str,
         f: impl AsyncFnOnce(&mut Object) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, StoreError> {
-        let unavailable = |e: &dyn std::fmt::Display| {
-            StoreError::Unavailable(format!("{}: {operation}: {e}", self.location))
+        let unavailable = |e: &dyn std::error::Error| {
+            StoreError::Unavailable(format!(
+                "{}: {operation}: {}",
+                self.location,
+                super::describe(e)
+            ))
         };
         self.handle.block_on(async {
             let mut client = self.pool.get().await.map_err(|e| unavailable(&e))?;
