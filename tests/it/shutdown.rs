@@ -105,8 +105,9 @@ seed_as_of = "2026-11-29T11:00:00Z"
         assert!(ok, "kill -{name} failed");
     }
 
-    /// Waits (bounded) for the exit; the status and the whole stderr.
-    fn wait_exit(mut self) -> (ExitStatus, String) {
+    /// Waits (bounded) for the exit; the status, the whole stderr and the
+    /// global RSS feed as mirrored on disk.
+    fn wait_exit(mut self) -> (ExitStatus, String, String) {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -125,7 +126,8 @@ seed_as_of = "2026-11-29T11:00:00Z"
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
             self.stderr.push(line);
         }
-        (status, self.stderr.join("\n"))
+        let feed = std::fs::read_to_string(self._dir.path().join("feeds/feed.xml")).unwrap();
+        (status, self.stderr.join("\n"), feed)
     }
 }
 
@@ -189,8 +191,12 @@ fn stops_cleanly(store_url: &str, signal: &str) {
         answer.starts_with("HTTP/1.1 201"),
         "the request in flight was not finished: {answer:?}"
     );
-    let (status, stderr) = process.wait_exit();
+    let (status, stderr, feed) = process.wait_exit();
     assert_clean_exit(status, &stderr);
+    assert!(
+        feed.contains("shutdown-1"),
+        "the mirror was not flushed before exit: feeds/feed.xml lacks the last write"
+    );
 }
 
 #[test]
