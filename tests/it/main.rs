@@ -21,6 +21,7 @@ mod http_bodies;
 mod http_live;
 mod http_server;
 mod import_cli;
+mod pg_pool;
 mod pg_tls;
 mod properties;
 mod replicas;
