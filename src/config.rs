@@ -3,6 +3,7 @@
 //! Owns: reading, overriding and checking every setting, with messages that name
 //! the key, the value and what is expected. Must not: open the store or any socket.
 
+use crate::store::StoreUrl;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -84,14 +85,18 @@ pub struct Site {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Store {
-    /// `sqlite:PATH` (relative to the working directory) or `postgres://…`.
-    pub url: String,
+    /// `sqlite:PATH` (relative to the working directory) or `postgres://…`,
+    /// parsed here once.
+    pub url: StoreUrl,
+    /// Most PostgreSQL connections kept for queries (besides the LISTEN one).
+    pub pool_size: usize,
 }
 
 impl Default for Store {
     fn default() -> Self {
         Store {
-            url: "sqlite:data/syndic.db".into(),
+            url: StoreUrl::Sqlite("data/syndic.db".into()),
+            pool_size: 4,
         }
     }
 }
@@ -291,15 +296,11 @@ impl Config {
                 "a number of items from 1 to 1000",
             ));
         }
-        let url = &self.store.url;
-        if !["sqlite:", "postgres://", "postgresql://"]
-            .iter()
-            .any(|p| url.starts_with(p))
-        {
+        if !(1..=64).contains(&self.store.pool_size) {
             return Err(invalid(
-                "store.url",
-                url,
-                "\"sqlite:PATH\" or \"postgres://USER@HOST:PORT/DB\"",
+                "store.pool_size",
+                &self.store.pool_size.to_string(),
+                "a number of connections from 1 to 64",
             ));
         }
         Ok(())

@@ -34,12 +34,16 @@ struct Prepared {
     state: Arc<AppState>,
     watcher: Watcher,
     nudges: std::sync::mpsc::Receiver<Nudge>,
+    /// Writes published documents under `output.dir`; ends once the watcher
+    /// (which sends to it) has stopped and everything sent is written.
+    mirror_thread: std::thread::JoinHandle<()>,
 }
 
 fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError> {
     let started = Instant::now();
     let config = Arc::new(config);
-    let store: Arc<dyn store::Store> = Arc::from(store::open(&config.store.url)?);
+    let store: Arc<dyn store::Store> =
+        Arc::from(store::open(&config.store.url, config.store.pool_size)?);
     let now = clock.now();
     build::seed_if_empty(&config, &*store, now)?;
     let (index, cursor) = build::load_index(&config, &*store, now)?;
@@ -65,7 +69,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         elapsed = ?started.elapsed(), dir = %dir.display(), "first build done and mirrored on disk");
     let (disk_tx, disk_rx) = std::sync::mpsc::channel();
     let mirror_publisher = publisher.clone();
-    std::thread::Builder::new()
+    let mirror_thread = std::thread::Builder::new()
         .name("syndic-disk".into())
         .spawn(move || crate::watch::mirror_loop(dir, mirror_publisher, disk_rx))
         .map_err(|e| ServeError::Task(e.to_string()))?;
@@ -106,6 +110,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         state,
         watcher,
         nudges,
+        mirror_thread,
     })
 }
 
@@ -124,6 +129,7 @@ pub async fn serve(
         state,
         watcher,
         nudges,
+        mirror_thread,
     } = prepared;
     let watch_thread = std::thread::Builder::new()
         .name("syndic-watch".into())
@@ -136,28 +142,43 @@ pub async fn serve(
     tracing::info!(%addr, startup = ?started.elapsed(), "serving http://{addr}/");
     http::run(listener, state.clone(), shutdown).await;
     let _ = state.nudge.lock().map(|n| n.send(Nudge::Stop));
-    let _ = tokio::task::spawn_blocking(move || watch_thread.join()).await;
+    // The watcher stops, then the mirror writes what it was sent; the store's
+    // connections close when the last holder (`state`, below) drops it.
+    let _ = tokio::task::spawn_blocking(move || {
+        let _ = watch_thread.join();
+        mirror_thread.join()
+    })
+    .await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed at the
+/// call, not at the first poll, so a signal that arrives during start-up is
+/// kept (and answered once serving begins) instead of killing the process.
+/// Call inside the runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let signals = {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = interrupt => {},
+        (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        match signals {
+            (Ok(mut term), Ok(mut interrupt)) => tokio::select! {
                 _ = term.recv() => {},
+                _ = interrupt.recv() => {},
             },
-            Err(_) => {
-                let _ = interrupt.await;
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
             }
         }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing open requests");
     }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
-    tracing::info!("shutting down: finishing open requests");
 }

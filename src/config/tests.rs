@@ -23,7 +23,7 @@ fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
 fn defaults_fill_optional_sections() {
     let c = load(MINIMAL, &[]).unwrap();
     assert_eq!(c.feeds.items, 50);
-    assert_eq!(c.store.url, "sqlite:data/syndic.db");
+    assert_eq!(c.store.url.to_string(), "sqlite:data/syndic.db");
     assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
     assert!(c.server.api_token.is_none());
 }
@@ -68,7 +68,7 @@ fn environment_overrides_keys_with_typed_values() {
     .unwrap();
     assert_eq!(c.feeds.items, 20);
     assert_eq!(c.server.api_token.as_deref(), Some("s3cret-token"));
-    assert_eq!(c.store.url, "sqlite:/tmp/x.db");
+    assert_eq!(c.store.url.to_string(), "sqlite:/tmp/x.db");
     let e = load(MINIMAL, &[("SYNDIC_FEEDS__COLOUR", "red")])
         .unwrap_err()
         .to_string();
@@ -120,4 +120,29 @@ fn typed_values_are_parsed_once_and_errors_name_the_key() {
         e.contains("config.toml") && e.contains("language") && e.contains("BCP 47"),
         "{e}"
     );
+}
+
+#[test]
+fn store_url_is_parsed_once_and_errors_name_key_value_and_fix() {
+    let e = load(
+        &format!("{MINIMAL}\n[store]\nurl = \"mysql://root:hunter2@db/news\"\n"),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("store.url") && e.contains("mysql://root@db/news"),
+        "{e}"
+    );
+    assert!(!e.contains("hunter2") && e.contains("sqlite:PATH"), "{e}");
+    let e = load(
+        MINIMAL,
+        &[("SYNDIC_STORE__URL", "postgres://u@h/d?sslmode=on")],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("sslmode=on") && e.contains("verify-full"), "{e}");
+    let c = load(MINIMAL, &[("SYNDIC_STORE__POOL_SIZE", "8")]).unwrap();
+    assert_eq!(c.store.pool_size, 8);
+    assert!(load(MINIMAL, &[("SYNDIC_STORE__POOL_SIZE", "0")]).is_err());
 }

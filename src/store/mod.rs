@@ -6,9 +6,11 @@
 //! program are seen. Must not: decide visibility, render, or read the clock.
 
 mod pg_listen;
+mod pg_tls;
 mod postgres;
 mod rows;
 mod sqlite;
+mod url;
 
 pub use crate::model::LinkRow;
 use crate::model::{Article, FieldError};
@@ -17,17 +19,15 @@ use thiserror::Error;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use url::{PgUrl, SslMode, StoreUrl, StoreUrlError};
 
 /// A store failure, naming the store and the operation.
 #[derive(Debug, Error)]
 pub enum StoreError {
-    /// The store URL names no supported backend.
-    #[error(
-        "store url {0:?}: unsupported; use \"sqlite:PATH\" or \"postgres://USER@HOST:PORT/DB\""
-    )]
-    UnsupportedUrl(String),
     /// The database could not be opened or created.
-    #[error("{location}: cannot open the store ({source}); check the path and its permissions")]
+    #[error(
+        "{location}: cannot open the store ({source}); check store.url, that the store is reachable and that it lets syndic in (file permissions, pg_hba.conf)"
+    )]
     Open {
         location: String,
         source: Box<dyn std::error::Error + Send + Sync>,
@@ -46,14 +46,29 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// Any other PostgreSQL error during `operation`.
-    #[error("store {operation}: {source}")]
+    #[error("store {operation}: {}", describe(.source))]
     Postgres {
         operation: &'static str,
-        source: ::postgres::Error,
+        source: tokio_postgres::Error,
     },
     /// The store is unreachable right now (a later attempt may succeed).
     #[error("store unavailable: {0}")]
     Unavailable(String),
+}
+
+/// An error and its causes on one line ("db error: ERROR: …"): drivers and
+/// pools put the useful part in the causes.
+pub(crate) fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// A row the store holds that does not form a valid article (written by another program).
@@ -187,13 +202,11 @@ pub trait Store: Send + Sync {
     }
 }
 
-/// Opens the store named by a `[store] url`.
-pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
-    if let Some(path) = url.strip_prefix("sqlite:") {
-        Ok(Box::new(SqliteStore::open(path)?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(PostgresStore::open(url)?))
-    } else {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
-    }
+/// Opens the store named by a `[store] url`; PostgreSQL keeps at most
+/// `pool_size` connections for queries (SQLite has its own fixed set).
+pub fn open(url: &StoreUrl, pool_size: usize) -> Result<Box<dyn Store>, StoreError> {
+    Ok(match url {
+        StoreUrl::Sqlite(path) => Box::new(SqliteStore::open(&path.to_string_lossy())?),
+        StoreUrl::Postgres(pg) => Box::new(PostgresStore::open(pg, pool_size)?),
+    })
 }

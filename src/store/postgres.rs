@@ -1,27 +1,47 @@
-//! PostgreSQL backend: a few pooled connections for queries (reconnected on
-//! demand) and one dedicated connection that LISTENs for change notifications.
+//! PostgreSQL backend on the async driver (tokio-postgres) with a deadpool pool
+//! for queries, plus one dedicated connection that LISTENs (see `pg_listen`).
+//!
+//! The store owns a small tokio runtime of its own: the [`Store`] trait is
+//! blocking (the watch loop is a plain thread; the HTTP API calls it through
+//! `spawn_blocking`), so each method runs its queries with `Handle::block_on`,
+//! while the connections are driven by the store's runtime. Dropping the store
+//! closes the pool and shuts that runtime down in the background, which is
+//! allowed anywhere, including inside the server's runtime.
 
 use super::rows::{self, ArticleColumns};
+use super::url::PgUrl;
 use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
-use crate::model::{Article, store_time};
-use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, NoTls, Row};
-use std::sync::{Mutex, MutexGuard};
+use crate::model::Article;
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolConfig, RecyclingMethod, Timeouts,
+};
+use futures_util::TryStreamExt;
+use std::collections::HashMap;
 use std::time::Duration;
+use tokio_postgres::{IsolationLevel, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Numbered migrations; `syndic_schema` records how many have run.
 const MIGRATIONS: &[&str] = &[include_str!("sql/postgres_0001_articles.sql")];
-const POOL: usize = 4;
 /// Advisory lock held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 7_261_151;
 /// The NOTIFY channel the change-log trigger signals.
 pub const CHANNEL: &str = "syndic_changes";
+/// Longest wait for a pooled connection when all are busy.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+/// Connection timeout when the URL sets no `connect_timeout`.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A PostgreSQL article store.
 pub struct PostgresStore {
-    url: String,
-    config: postgres::Config,
-    pool: Vec<Mutex<Option<Client>>>,
+    location: String,
+    /// Settings for new connections (the LISTEN one), TLS included.
+    pub(super) config: tokio_postgres::Config,
+    pub(super) tls: MakeRustlsConnect,
+    pool: Pool,
+    /// Drives the connections; `None` only while dropping.
+    runtime: Option<tokio::runtime::Runtime>,
+    pub(super) handle: tokio::runtime::Handle,
 }
 
 fn utc_text(column: &str) -> String {
@@ -29,115 +49,122 @@ fn utc_text(column: &str) -> String {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://…`) and migrates the schema.
-    pub fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let mut config: postgres::Config =
-            url.parse().map_err(|e: postgres::Error| StoreError::Open {
-                location: redact(url),
-                source: Box::new(e),
-            })?;
+    /// Connects to `url` with a pool of at most `pool_size` connections and
+    /// migrates the schema. Call from outside any async context.
+    pub fn open(url: &PgUrl, pool_size: usize) -> Result<PostgresStore, StoreError> {
+        let open_err = |e: &dyn std::error::Error| StoreError::Open {
+            location: url.location.clone(),
+            source: super::describe(e).into(),
+        };
+        let tls = super::pg_tls::connector(url)?;
+        let mut config = url.config.clone();
         if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(3));
+            config.connect_timeout(CONNECT_TIMEOUT);
         }
         // A server that vanishes without closing the connection (a network cut)
-        // is noticed within seconds, not after the kernel's two-hour default.
+        // is noticed within about ten seconds, not after the kernel's two hours.
         config
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(5))
+            .keepalives_interval(Duration::from_secs(1))
+            .keepalives_retries(5)
             .tcp_user_timeout(Duration::from_secs(10));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("syndic-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| open_err(&e))?;
+        let manager = Manager::from_config(
+            config.clone(),
+            tls.clone(),
+            ManagerConfig {
+                // A connection lost while idle (a server restart) is found out
+                // and replaced when taken from the pool, not handed out.
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let connect_timeout = *config.get_connect_timeout().unwrap_or(&CONNECT_TIMEOUT);
+        let pool = Pool::builder(manager)
+            .config(PoolConfig {
+                max_size: pool_size.max(1),
+                timeouts: Timeouts {
+                    wait: Some(POOL_WAIT),
+                    create: Some(connect_timeout),
+                    recycle: Some(connect_timeout),
+                },
+                ..PoolConfig::default()
+            })
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| open_err(&e))?;
         let store = PostgresStore {
-            url: redact(url),
+            location: url.location.clone(),
             config,
-            pool: (0..POOL).map(|_| Mutex::new(None)).collect(),
+            tls,
+            pool,
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
         };
-        let mut client = store.connect().map_err(|e| StoreError::Open {
-            location: store.url.clone(),
-            source: Box::new(e),
+        store.handle.block_on(async {
+            let mut client = store.pool.get().await.map_err(|e| open_err(&e))?;
+            migrate(&mut client, &store.location).await
         })?;
-        migrate(&mut client, &store.url)?;
-        *store.slot() = Some(client);
         Ok(store)
     }
 
-    fn connect(&self) -> Result<Client, postgres::Error> {
-        self.config.connect(NoTls)
-    }
-
-    fn slot(&self) -> MutexGuard<'_, Option<Client>> {
-        for s in &self.pool {
-            if let Ok(guard) = s.try_lock() {
-                return guard;
-            }
-        }
-        self.pool[0].lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Runs `f` on a pooled connection, connecting first if needed. A lost
-    /// connection is dropped and reported as [`StoreError::Unavailable`].
+    /// Runs `f` on a pooled connection. A lost connection is discarded and
+    /// reported as [`StoreError::Unavailable`].
     fn with<T>(
         &self,
         operation: &'static str,
-        mut f: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
+        f: impl AsyncFnOnce(&mut Object) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, StoreError> {
-        let mut slot = self.slot();
-        let unavailable = |e: &dyn std::fmt::Display| {
-            StoreError::Unavailable(format!("{}: {operation}: {e}", self.url))
+        let unavailable = |e: &dyn std::error::Error| {
+            StoreError::Unavailable(format!(
+                "{}: {operation}: {}",
+                self.location,
+                super::describe(e)
+            ))
         };
-        // A pooled connection may have died while idle (a server restart): then
-        // the operation is tried once more on a new connection.
-        let mut reused = slot.as_ref().is_some_and(|c| !c.is_closed());
-        loop {
-            if !reused {
-                *slot = Some(self.connect().map_err(|e| unavailable(&e))?);
-            }
-            let Some(client) = slot.as_mut() else {
-                unreachable!("connected above")
-            };
-            match f(client) {
-                Ok(v) => return Ok(v),
-                Err(e) if client.is_closed() || e.as_db_error().is_none() => {
-                    *slot = None;
-                    if !reused {
-                        return Err(unavailable(&e));
-                    }
-                    reused = false;
-                }
-                Err(e) => {
-                    return Err(StoreError::Postgres {
+        self.handle.block_on(async {
+            let mut client = self.pool.get().await.map_err(|e| unavailable(&e))?;
+            match f(&mut client).await {
+                Ok(v) => Ok(v),
+                Err(e) if e.as_db_error().is_some() && !client.is_closed() => {
+                    Err(StoreError::Postgres {
                         operation,
                         source: e,
-                    });
+                    })
+                }
+                Err(e) => {
+                    // Not returned to the pool: its connection is gone or unusable.
+                    drop(Object::take(client));
+                    Err(unavailable(&e))
                 }
             }
-        }
-    }
-
-    /// The connection settings (for the LISTEN connection).
-    pub(super) fn config(&self) -> &postgres::Config {
-        &self.config
+        })
     }
 
     /// The store's URL, without password.
     pub fn location(&self) -> &str {
-        &self.url
+        &self.location
     }
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            let user = creds.split(':').next().unwrap_or("");
-            format!("{}{user}{}", &url[..s + 3], &url[at..])
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.pool.close();
+        if let Some(runtime) = self.runtime.take() {
+            // Never blocks, so never panics inside another runtime.
+            runtime.shutdown_background();
         }
-        _ => url.to_owned(),
     }
 }
 
-fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
+async fn migrate(client: &mut Object, location: &str) -> Result<(), StoreError> {
     let fail = |version: usize| {
-        move |e: postgres::Error| StoreError::Migration {
+        move |e: tokio_postgres::Error| StoreError::Migration {
             location: location.into(),
             version,
             source: Box::new(e),
@@ -145,30 +172,42 @@ fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
     };
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await
         .map_err(fail(0))?;
-    let result = (|| {
-        client
-            .batch_execute("CREATE TABLE IF NOT EXISTS syndic_schema (version INTEGER NOT NULL)")
-            .map_err(fail(0))?;
-        let done: i64 = client
-            .query_one("SELECT count(*) FROM syndic_schema", &[])
-            .map_err(fail(0))?
-            .get(0);
-        for (i, script) in MIGRATIONS.iter().enumerate().skip(done as usize) {
-            let version = i + 1;
-            let mut tx = client.transaction().map_err(fail(version))?;
-            tx.batch_execute(script).map_err(fail(version))?;
-            tx.execute(
-                "INSERT INTO syndic_schema (version) VALUES ($1)",
-                &[&(version as i32)],
-            )
-            .map_err(fail(version))?;
-            tx.commit().map_err(fail(version))?;
-        }
-        Ok(())
-    })();
-    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    let result = run_migrations(client, fail).await;
+    let _ = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await;
     result
+}
+
+async fn run_migrations<F, E>(client: &mut Object, fail: F) -> Result<(), StoreError>
+where
+    F: Fn(usize) -> E,
+    E: FnOnce(tokio_postgres::Error) -> StoreError,
+{
+    client
+        .batch_execute("CREATE TABLE IF NOT EXISTS syndic_schema (version INTEGER NOT NULL)")
+        .await
+        .map_err(fail(0))?;
+    let done: i64 = client
+        .query_one("SELECT count(*) FROM syndic_schema", &[])
+        .await
+        .map_err(fail(0))?
+        .get(0);
+    for (i, script) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+        let version = i + 1;
+        let tx = client.transaction().await.map_err(fail(version))?;
+        tx.batch_execute(script).await.map_err(fail(version))?;
+        tx.execute(
+            "INSERT INTO syndic_schema (version) VALUES ($1)",
+            &[&(version as i32)],
+        )
+        .await
+        .map_err(fail(version))?;
+        tx.commit().await.map_err(fail(version))?;
+    }
+    Ok(())
 }
 
 /// Selects article columns (`full`: with summary and HTML) in schema order,
@@ -204,52 +243,85 @@ fn article_columns(r: &Row) -> ArticleColumns {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
-}
+const UPSERT: &str = "INSERT INTO articles (id, url, title, summary, content_html, authors, section, tags, \
+     published_at, updated_at, language, image, status, digest) \
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::text::timestamptz,$10::text::timestamptz,$11,$12,$13,$14) \
+     ON CONFLICT (id) DO UPDATE SET url=excluded.url, title=excluded.title, summary=excluded.summary, \
+     content_html=excluded.content_html, authors=excluded.authors, section=excluded.section, \
+     tags=excluded.tags, published_at=excluded.published_at, updated_at=excluded.updated_at, \
+     language=excluded.language, image=excluded.image, status=excluded.status, digest=excluded.digest";
 
-/// The stored digest of each of these articles that exists (`None` inside: a
-/// row written by another program): one round trip for a whole batch.
-fn stored_digests(
-    tx: &mut postgres::Transaction,
+/// Inserts or updates `articles` in one transaction; one round trip reads the
+/// stored digests of the whole batch.
+async fn upsert(
+    client: &mut Object,
     articles: &[Article],
-) -> Result<std::collections::HashMap<String, Option<String>>, postgres::Error> {
+    digests: &[String],
+) -> Result<UpsertCounts, tokio_postgres::Error> {
+    let tx = client.transaction().await?;
     let ids: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
-    let rows = tx.query(
-        "SELECT id, digest FROM articles WHERE id = ANY($1)",
-        &[&ids],
-    )?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    let stored: HashMap<String, Option<String>> = tx
+        .query(
+            "SELECT id, digest FROM articles WHERE id = ANY($1)",
+            &[&ids],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let (counts, writes) = rows::plan_upsert(articles, digests, stored);
+    let statement = tx.prepare(UPSERT).await?;
+    for i in writes {
+        let v = rows::StoredValues::of(&articles[i], &digests[i]);
+        tx.execute(
+            &statement,
+            &[
+                &v.id,
+                &v.url,
+                &v.title,
+                &v.summary,
+                &v.content_html,
+                &v.authors,
+                &v.section,
+                &v.tags,
+                &v.published_at,
+                &v.updated_at,
+                &v.language,
+                &v.image,
+                &v.status,
+                &v.digest,
+            ],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(counts)
 }
 
-fn upsert_one(
-    tx: &mut postgres::Transaction,
-    a: &Article,
-    digest: &str,
-    existing: Option<Option<String>>,
-) -> Result<UpsertCounts, postgres::Error> {
-    let mut counts = UpsertCounts::default();
-    match existing {
-        Some(Some(d)) if d == digest => {
-            counts.unchanged = 1;
-            return Ok(counts);
-        }
-        Some(_) => counts.updated = 1,
-        None => counts.inserted = 1,
+/// Every row's metadata (or why it is invalid) and the log cursor, in one snapshot.
+async fn scan(
+    client: &mut Object,
+) -> Result<(u64, Vec<Result<MetaRow, BadRow>>), tokio_postgres::Error> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()
+        .await?;
+    let cursor: i64 = tx
+        .query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])
+        .await?
+        .get(0);
+    let sql = format!("{} ORDER BY id", select(false));
+    let rows = tx
+        .query_raw(sql.as_str(), std::iter::empty::<&str>())
+        .await?;
+    let mut rows = std::pin::pin!(rows);
+    let mut found = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        found.push(rows::article(article_columns(&row)).map(|a| rows::meta(&a)));
     }
-    tx.execute(
-        "INSERT INTO articles (id, url, title, summary, content_html, authors, section, tags, published_at, \
-         updated_at, language, image, status, digest) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::text::timestamptz,$10::text::timestamptz,$11,$12,$13,$14) \
-         ON CONFLICT (id) DO UPDATE SET url=excluded.url, title=excluded.title, summary=excluded.summary, \
-         content_html=excluded.content_html, authors=excluded.authors, section=excluded.section, \
-         tags=excluded.tags, published_at=excluded.published_at, updated_at=excluded.updated_at, \
-         language=excluded.language, image=excluded.image, status=excluded.status, digest=excluded.digest",
-        &[&a.id, &a.url, &a.title, &a.summary, &a.content_html, &json(&a.authors), &a.section, &json(&a.tags),
-          &store_time(a.published_at), &store_time(a.updated_at), &a.language, &a.image.as_ref().map(json),
-          &a.status.as_str(), &digest],
-    )?;
-    Ok(counts)
+    tx.commit().await?;
+    Ok((cursor as u64, found))
 }
 
 impl Store for PostgresStore {
@@ -258,23 +330,14 @@ impl Store for PostgresStore {
         articles: &[Article],
         digests: &[String],
     ) -> Result<UpsertCounts, StoreError> {
-        self.with("upsert", |c| {
-            let mut tx = c.transaction()?;
-            let mut stored = stored_digests(&mut tx, articles)?;
-            let mut total = UpsertCounts::default();
-            for (a, digest) in articles.iter().zip(digests) {
-                // A batch naming an id twice: its second record updates the first.
-                let existing = stored.insert(a.id.clone(), Some(digest.clone()));
-                total += upsert_one(&mut tx, a, digest, existing)?;
-            }
-            tx.commit()?;
-            Ok(total)
-        })
+        self.with("upsert", async |c| upsert(c, articles, digests).await)
     }
 
     fn delete(&self, id: &str) -> Result<bool, StoreError> {
-        self.with("delete", |c| {
-            Ok(c.execute("DELETE FROM articles WHERE id = $1", &[&id])? > 0)
+        self.with("delete", async |c| {
+            Ok(c.execute("DELETE FROM articles WHERE id = $1", &[&id])
+                .await?
+                > 0)
         })
     }
 
@@ -283,26 +346,7 @@ impl Store for PostgresStore {
         visit: &mut dyn FnMut(MetaRow),
         bad: &mut dyn FnMut(BadRow),
     ) -> Result<u64, StoreError> {
-        // Rows are handed on only once the whole scan succeeded: `with` may run the
-        // closure twice (a stale connection), and the index must see each row once.
-        let (cursor, rows) = self.with("scan", |c| {
-            let mut found = Vec::new();
-            let mut tx = c
-                .build_transaction()
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .start()?;
-            let cursor: i64 = tx
-                .query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?
-                .get(0);
-            let sql = format!("{} ORDER BY id", select(false));
-            let mut rows = tx.query_raw(sql.as_str(), std::iter::empty::<&str>())?;
-            while let Some(row) = rows.next()? {
-                found.push(rows::article(article_columns(&row)).map(|a| rows::meta(&a)));
-            }
-            drop(rows);
-            tx.commit()?;
-            Ok((cursor as u64, found))
-        })?;
+        let (cursor, rows) = self.with("scan", async |c| scan(c).await)?;
         for row in rows {
             match row {
                 Ok(m) => visit(m),
@@ -313,19 +357,20 @@ impl Store for PostgresStore {
     }
 
     fn changes_since(&self, cursor: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
-        self.with("changes", |c| {
-            let rows = c.query(
+        let rows = self.with("changes", async |c| {
+            c.query(
                 "SELECT seq, article_id FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
                 &[&(cursor as i64), &(limit as i64)],
-            )?;
-            Ok(rows
-                .iter()
-                .map(|r| Change {
-                    seq: r.get::<_, i64>(0) as u64,
-                    article_id: r.get(1),
-                })
-                .collect())
-        })
+            )
+            .await
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| Change {
+                seq: r.get::<_, i64>(0) as u64,
+                article_id: r.get(1),
+            })
+            .collect())
     }
 
     fn read_rows(
@@ -334,7 +379,7 @@ impl Store for PostgresStore {
         with_bodies: bool,
     ) -> Result<Vec<Result<Article, BadRow>>, StoreError> {
         let sql = format!("{} WHERE id = ANY($1)", select(with_bodies));
-        let rows = self.with("read rows", |c| c.query(&sql, &[&ids]))?;
+        let rows = self.with("read rows", async |c| c.query(&sql, &[&ids]).await)?;
         Ok(rows
             .iter()
             .map(|r| rows::article(article_columns(r)))
@@ -342,19 +387,18 @@ impl Store for PostgresStore {
     }
 
     fn latest_seq(&self) -> Result<u64, StoreError> {
-        self.with("latest seq", |c| {
-            Ok(
-                c.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?
-                    .get::<_, i64>(0) as u64,
-            )
-        })
+        let row = self.with("latest seq", async |c| {
+            c.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])
+                .await
+        })?;
+        Ok(row.get::<_, i64>(0) as u64)
     }
 
     fn count(&self) -> Result<u64, StoreError> {
-        self.with("count", |c| {
-            Ok(c.query_one("SELECT count(*) FROM articles", &[])?
-                .get::<_, i64>(0) as u64)
-        })
+        let row = self.with("count", async |c| {
+            c.query_one("SELECT count(*) FROM articles", &[]).await
+        })?;
+        Ok(row.get::<_, i64>(0) as u64)
     }
 
     fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {

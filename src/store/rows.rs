@@ -3,9 +3,10 @@
 //! whatever is read of it (metadata for the index, links for sitemaps, or the
 //! whole article), so an invalid row is left out of every document alike.
 
-use super::{BadRow, LinkRow, MetaRow};
-use crate::model::{self, Article, FieldError, Status};
+use super::{BadRow, LinkRow, MetaRow, UpsertCounts};
+use crate::model::{self, Article, FieldError, Status, store_time};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// The text columns of an `articles` row, in schema order.
 pub struct ArticleColumns {
@@ -91,4 +92,75 @@ pub fn link(a: Article) -> LinkRow {
         published_at: a.published_at,
         updated_at: a.updated_at,
     }
+}
+
+/// The column values an upsert writes, in schema order, then the digest: dates as
+/// stored text, lists and the image as JSON text.
+pub struct StoredValues<'a> {
+    pub id: &'a str,
+    pub url: &'a str,
+    pub title: &'a str,
+    pub summary: Option<&'a str>,
+    pub content_html: Option<&'a str>,
+    pub authors: String,
+    pub section: Option<&'a str>,
+    pub tags: String,
+    pub published_at: String,
+    pub updated_at: String,
+    pub language: Option<&'a str>,
+    pub image: Option<String>,
+    pub status: &'static str,
+    pub digest: &'a str,
+}
+
+impl<'a> StoredValues<'a> {
+    /// The values of `a`, whose [`Article::digest`] is `digest`.
+    pub fn of(a: &'a Article, digest: &'a str) -> StoredValues<'a> {
+        StoredValues {
+            id: &a.id,
+            url: &a.url,
+            title: &a.title,
+            summary: a.summary.as_deref(),
+            content_html: a.content_html.as_deref(),
+            authors: json(&a.authors),
+            section: a.section.as_deref(),
+            tags: json(&a.tags),
+            published_at: store_time(a.published_at),
+            updated_at: store_time(a.updated_at),
+            language: a.language.as_deref(),
+            image: a.image.as_ref().map(json),
+            status: a.status.as_str(),
+            digest,
+        }
+    }
+}
+
+/// JSON text of a column value (lists and the image); plain data cannot fail to serialise.
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// Which records of an upsert batch must be written, and the counts: `stored`
+/// holds the stored digest of each id that exists (`None` inside: a row written by
+/// another program, always rewritten). A batch naming an id twice: its second
+/// record updates the first.
+pub fn plan_upsert(
+    articles: &[Article],
+    digests: &[String],
+    mut stored: HashMap<String, Option<String>>,
+) -> (UpsertCounts, Vec<usize>) {
+    let mut counts = UpsertCounts::default();
+    let mut writes = Vec::new();
+    for (i, (a, digest)) in articles.iter().zip(digests).enumerate() {
+        match stored.insert(a.id.clone(), Some(digest.clone())) {
+            Some(Some(d)) if d == *digest => {
+                counts.unchanged += 1;
+                continue;
+            }
+            Some(_) => counts.updated += 1,
+            None => counts.inserted += 1,
+        }
+        writes.push(i);
+    }
+    (counts, writes)
 }

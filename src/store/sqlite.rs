@@ -2,7 +2,7 @@
 
 use super::rows::{self, ArticleColumns};
 use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
-use crate::model::{Article, store_time};
+use crate::model::Article;
 use rusqlite::{Connection, OpenFlags, Row, params};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -170,21 +170,8 @@ fn stored_digests(
     rows.collect()
 }
 
-fn upsert_one(
-    tx: &rusqlite::Transaction,
-    a: &Article,
-    digest: &str,
-    existing: Option<Option<String>>,
-) -> rusqlite::Result<UpsertCounts> {
-    let mut counts = UpsertCounts::default();
-    match existing {
-        Some(Some(d)) if d == digest => {
-            counts.unchanged = 1;
-            return Ok(counts);
-        }
-        Some(_) => counts.updated = 1,
-        None => counts.inserted = 1,
-    }
+/// Writes one record (insert, or update by id).
+fn write_one(tx: &rusqlite::Transaction, v: &rows::StoredValues) -> rusqlite::Result<()> {
     tx.prepare_cached(&format!(
         "INSERT INTO articles ({ARTICLE_COLUMNS}, digest) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) \
          ON CONFLICT (id) DO UPDATE SET url=excluded.url, title=excluded.title, summary=excluded.summary, \
@@ -193,16 +180,10 @@ fn upsert_one(
          language=excluded.language, image=excluded.image, status=excluded.status, digest=excluded.digest"
     ))?
     .execute(params![
-        a.id, a.url, a.title, a.summary, a.content_html, json(&a.authors), a.section, json(&a.tags),
-        store_time(a.published_at), store_time(a.updated_at), a.language,
-        a.image.as_ref().map(json), a.status.as_str(), digest
+        v.id, v.url, v.title, v.summary, v.content_html, v.authors, v.section, v.tags,
+        v.published_at, v.updated_at, v.language, v.image, v.status, v.digest
     ])?;
-    Ok(counts)
-}
-
-/// JSON text of a column value (lists and the image); plain data cannot fail to serialise.
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -220,15 +201,14 @@ impl Store for SqliteStore {
     ) -> Result<UpsertCounts, StoreError> {
         let mut conn = self.writer();
         let tx = conn.transaction().map_err(sql("upsert"))?;
-        let mut stored = stored_digests(&tx, articles).map_err(sql("upsert"))?;
-        let mut total = UpsertCounts::default();
-        for (a, digest) in articles.iter().zip(digests) {
-            // A batch naming an id twice: its second record updates the first.
-            let existing = stored.insert(a.id.clone(), Some(digest.clone()));
-            total += upsert_one(&tx, a, digest, existing).map_err(sql("upsert"))?;
+        let stored = stored_digests(&tx, articles).map_err(sql("upsert"))?;
+        let (counts, writes) = rows::plan_upsert(articles, digests, stored);
+        for i in writes {
+            write_one(&tx, &rows::StoredValues::of(&articles[i], &digests[i]))
+                .map_err(sql("upsert"))?;
         }
         tx.commit().map_err(sql("upsert"))?;
-        Ok(total)
+        Ok(counts)
     }
 
     fn delete(&self, id: &str) -> Result<bool, StoreError> {

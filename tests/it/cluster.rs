@@ -42,6 +42,12 @@ fn is_root() -> bool {
 impl PgCluster {
     /// initdb + start, trust auth on 127.0.0.1.
     pub fn start() -> PgCluster {
+        PgCluster::start_with(|_| {})
+    }
+
+    /// initdb, then `configure` on the data folder (files, settings) before the
+    /// first start.
+    pub fn start_with(configure: impl FnOnce(&Path)) -> PgCluster {
         let dir = tempfile::Builder::new()
             .prefix("syndic-pg-")
             .tempdir()
@@ -70,6 +76,14 @@ impl PgCluster {
             .unwrap()
             .success();
         assert!(ok, "initdb failed");
+        configure(Path::new(&data));
+        if is_root() {
+            Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(&data)
+                .status()
+                .unwrap();
+        }
         cluster.up();
         cluster
     }

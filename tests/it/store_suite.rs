@@ -67,7 +67,10 @@ fn postgres() -> Backend {
         ))
         .unwrap();
     let url = format!("{}?options=-csearch_path%3D{schema}", pg_base());
-    let store = PostgresStore::open(&url).unwrap();
+    let syndic::store::StoreUrl::Postgres(pg) = url.parse().unwrap() else {
+        unreachable!("a postgres:// URL")
+    };
+    let store = PostgresStore::open(&pg, 4).unwrap();
     let raw_url = url.clone();
     let raw = move |sql: &str| {
         postgres::Client::connect(&raw_url, postgres::NoTls)
