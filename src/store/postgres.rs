@@ -1,16 +1,20 @@
 //! PostgreSQL backend: a few pooled connections for queries (reconnected on
 //! demand) and one dedicated connection that LISTENs for change notifications.
 
-use super::rows::{self, ArticleColumns};
+use super::rows::{self, ArticleColumns, ChangeColumns};
 use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
 use crate::model::{Article, store_time};
+use chrono::{DateTime, Utc};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls, Row};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 /// Numbered migrations; `syndic_schema` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("sql/postgres_0001_articles.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/postgres_0001_articles.sql"),
+    include_str!("sql/postgres_0002_change_times.sql"),
+];
 const POOL: usize = 4;
 /// Advisory lock held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 7_261_151;
@@ -204,6 +208,30 @@ fn article_columns(r: &Row) -> ArticleColumns {
     }
 }
 
+/// The newest log position, never below the floor (an emptied log keeps it).
+const LATEST_SEQ: &str = "SELECT GREATEST(coalesce((SELECT max(seq) FROM change_log), 0), \
+    (SELECT seq FROM change_log_floor))";
+
+fn change_columns() -> String {
+    format!(
+        "seq, article_id, {}, old_section, old_authors, old_tags, {}",
+        utc_text("at"),
+        utc_text("old_published_at")
+    )
+}
+
+fn change(r: &Row) -> Change {
+    rows::change(ChangeColumns {
+        seq: r.get(0),
+        article_id: r.get(1),
+        at: r.get(2),
+        old_section: r.get(3),
+        old_authors: r.get(4),
+        old_tags: r.get(5),
+        old_published_at: r.get(6),
+    })
+}
+
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
@@ -291,9 +319,7 @@ impl Store for PostgresStore {
                 .build_transaction()
                 .isolation_level(postgres::IsolationLevel::RepeatableRead)
                 .start()?;
-            let cursor: i64 = tx
-                .query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?
-                .get(0);
+            let cursor: i64 = tx.query_one(LATEST_SEQ, &[])?.get(0);
             let sql = format!("{} ORDER BY id", select(false));
             let mut rows = tx.query_raw(sql.as_str(), std::iter::empty::<&str>())?;
             while let Some(row) = rows.next()? {
@@ -313,18 +339,50 @@ impl Store for PostgresStore {
     }
 
     fn changes_since(&self, cursor: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
-        self.with("changes", |c| {
-            let rows = c.query(
-                "SELECT seq, article_id FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-                &[&(cursor as i64), &(limit as i64)],
+        let sql = format!(
+            "SELECT {} FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            change_columns()
+        );
+        let rows = self.with("changes", |c| {
+            c.query(&sql, &[&(cursor as i64), &(limit as i64)])
+        })?;
+        Ok(rows.iter().map(change).collect())
+    }
+
+    fn departures(&self, upto: u64) -> Result<Vec<Change>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM change_log WHERE seq <= $1 AND old_authors IS NOT NULL ORDER BY seq",
+            change_columns()
+        );
+        let rows = self.with("departures", |c| c.query(&sql, &[&(upto as i64)]))?;
+        Ok(rows.iter().map(change).collect())
+    }
+
+    fn floor(&self) -> Result<u64, StoreError> {
+        self.with("floor", |c| {
+            Ok(c.query_one("SELECT seq FROM change_log_floor", &[])?
+                .get::<_, i64>(0) as u64)
+        })
+    }
+
+    fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let before = before.to_rfc3339();
+        self.with("prune", |c| {
+            let mut tx = c.transaction()?;
+            let last: Option<i64> = tx
+                .query_one(
+                    "SELECT max(seq) FROM change_log WHERE at < $1::text::timestamptz",
+                    &[&before],
+                )?
+                .get(0);
+            let Some(last) = last else { return Ok(0) };
+            let deleted = tx.execute("DELETE FROM change_log WHERE seq <= $1", &[&last])?;
+            tx.execute(
+                "UPDATE change_log_floor SET seq = GREATEST(seq, $1)",
+                &[&last],
             )?;
-            Ok(rows
-                .iter()
-                .map(|r| Change {
-                    seq: r.get::<_, i64>(0) as u64,
-                    article_id: r.get(1),
-                })
-                .collect())
+            tx.commit()?;
+            Ok(deleted)
         })
     }
 
@@ -343,10 +401,7 @@ impl Store for PostgresStore {
 
     fn latest_seq(&self) -> Result<u64, StoreError> {
         self.with("latest seq", |c| {
-            Ok(
-                c.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?
-                    .get::<_, i64>(0) as u64,
-            )
+            Ok(c.query_one(LATEST_SEQ, &[])?.get::<_, i64>(0) as u64)
         })
     }
 
