@@ -7,6 +7,7 @@
 //! alone will next change something. Must not: read the store, the clock (time is
 //! passed in) or article text.
 
+mod changes;
 mod ids;
 mod keys;
 mod terms;
@@ -62,6 +63,7 @@ pub struct Index {
     terms: [Terms; 3],
     months: BTreeMap<Month, Vec<u32>>,
     embargoed: BTreeSet<(i64, u32)>,
+    changed: changes::ChangeTimes,
 }
 
 /// Oldest first; among equal times, greater id first, so that reading a list
@@ -109,6 +111,7 @@ impl Index {
             terms: Default::default(),
             months: BTreeMap::new(),
             embargoed: BTreeSet::new(),
+            changed: Default::default(),
         }
     }
 
@@ -200,6 +203,13 @@ impl Loader {
     /// An empty index of `items`-item feeds as of `now`.
     pub fn new(items: usize, now: DateTime<Utc>) -> Loader {
         Loader(Index::new(items, now))
+    }
+
+    /// An empty index that numbers terms as `old` does (see [`Terms::emptied`]).
+    pub fn numbered_like(old: &Index, now: DateTime<Utc>) -> Loader {
+        let mut index = Index::new(old.items, now);
+        index.terms = [0, 1, 2].map(|i| old.terms[i].emptied());
+        Loader(index)
     }
 
     /// Adds one article.

@@ -97,6 +97,8 @@ pub struct Change {
     /// documents (a delete, a rename, or a new section, authors, tags, status or
     /// first publication); `None` for other writes.
     pub left: Option<Departure>,
+    /// A PostgreSQL `TRUNCATE` marker: every article left every document.
+    pub truncate: bool,
 }
 
 /// Where an article was before a change took it out of documents.
@@ -197,8 +199,9 @@ pub trait Store: Send + Sync {
     /// Deletes the log entries written before `before` and raises the floor to
     /// the highest of them, in one transaction; returns how many were deleted.
     fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
-    /// The entries up to `upto` (inclusive) that carry a [`Departure`], oldest
-    /// first: what a full pass folds into documents' change times.
+    /// The entries up to `upto` (inclusive) that carry a [`Departure`] or are a
+    /// `TRUNCATE` marker, oldest first: what a full pass folds into documents'
+    /// change times.
     fn departures(&self, upto: u64) -> Result<Vec<Change>, StoreError>;
     /// Number of stored articles.
     fn count(&self) -> Result<u64, StoreError>;

@@ -214,7 +214,7 @@ const LATEST_SEQ: &str = "SELECT GREATEST(coalesce((SELECT max(seq) FROM change_
 
 fn change_columns() -> String {
     format!(
-        "seq, article_id, {}, old_section, old_authors, old_tags, {}",
+        "seq, article_id, op, {}, old_section, old_authors, old_tags, {}",
         utc_text("at"),
         utc_text("old_published_at")
     )
@@ -224,11 +224,12 @@ fn change(r: &Row) -> Change {
     rows::change(ChangeColumns {
         seq: r.get(0),
         article_id: r.get(1),
-        at: r.get(2),
-        old_section: r.get(3),
-        old_authors: r.get(4),
-        old_tags: r.get(5),
-        old_published_at: r.get(6),
+        op: r.get(2),
+        at: r.get(3),
+        old_section: r.get(4),
+        old_authors: r.get(5),
+        old_tags: r.get(6),
+        old_published_at: r.get(7),
     })
 }
 
@@ -351,7 +352,7 @@ impl Store for PostgresStore {
 
     fn departures(&self, upto: u64) -> Result<Vec<Change>, StoreError> {
         let sql = format!(
-            "SELECT {} FROM change_log WHERE seq <= $1 AND old_authors IS NOT NULL ORDER BY seq",
+            "SELECT {} FROM change_log WHERE seq <= $1 AND (old_authors IS NOT NULL OR op = 'truncate') ORDER BY seq",
             change_columns()
         );
         let rows = self.with("departures", |c| c.query(&sql, &[&(upto as i64)]))?;

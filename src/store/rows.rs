@@ -98,6 +98,7 @@ pub fn link(a: Article) -> LinkRow {
 pub struct ChangeColumns {
     pub seq: i64,
     pub article_id: String,
+    pub op: String,
     pub at: String,
     pub old_section: Option<String>,
     pub old_authors: Option<String>,
@@ -128,5 +129,6 @@ pub fn change(c: ChangeColumns) -> Change {
         article_id: c.article_id,
         at: time(&c.at).unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
         left,
+        truncate: c.op == "truncate",
     }
 }

@@ -166,17 +166,18 @@ const LATEST_SEQ: &str = "SELECT max(coalesce((SELECT max(seq) FROM change_log),
     (SELECT seq FROM change_log_floor))";
 
 const CHANGE_COLUMNS: &str =
-    "seq, article_id, at, old_section, old_authors, old_tags, old_published_at";
+    "seq, article_id, op, at, old_section, old_authors, old_tags, old_published_at";
 
 fn change_columns(r: &Row) -> rusqlite::Result<ChangeColumns> {
     Ok(ChangeColumns {
         seq: r.get(0)?,
         article_id: r.get(1)?,
-        at: r.get(2)?,
-        old_section: r.get(3)?,
-        old_authors: r.get(4)?,
-        old_tags: r.get(5)?,
-        old_published_at: r.get(6)?,
+        op: r.get(2)?,
+        at: r.get(3)?,
+        old_section: r.get(4)?,
+        old_authors: r.get(5)?,
+        old_tags: r.get(6)?,
+        old_published_at: r.get(7)?,
     })
 }
 
@@ -309,7 +310,7 @@ impl Store for SqliteStore {
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {CHANGE_COLUMNS} FROM change_log \
-                 WHERE seq <= ?1 AND old_authors IS NOT NULL ORDER BY seq"
+                 WHERE seq <= ?1 AND (old_authors IS NOT NULL OR op = 'truncate') ORDER BY seq"
             ))
             .map_err(sql("departures"))?;
         let rows = stmt

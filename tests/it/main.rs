@@ -25,3 +25,4 @@ mod properties;
 mod replicas;
 mod sitemap_schema;
 mod store_suite;
+mod validators;
