@@ -82,12 +82,15 @@ pub struct Site {
 pub struct Store {
     /// `sqlite:PATH` (relative to the working directory) or `postgres://…`.
     pub url: String,
+    /// Hours the change log keeps its entries; `serve` prunes older ones.
+    pub change_log_retention_hours: u32,
 }
 
 impl Default for Store {
     fn default() -> Self {
         Store {
             url: "sqlite:data/syndic.db".into(),
+            change_log_retention_hours: 72,
         }
     }
 }
@@ -221,6 +224,14 @@ impl Config {
                 "server.api_token",
                 "(hidden)",
                 "a secret of at least 8 characters, or no key at all to turn the ingest API off",
+            ));
+        }
+        let retention = self.store.change_log_retention_hours;
+        if retention == 0 {
+            return Err(invalid(
+                "store.change_log_retention_hours",
+                &retention.to_string(),
+                "at least 1 hour (followers further behind than this reload); the default is 72",
             ));
         }
         let dir = self.output.dir.as_os_str();

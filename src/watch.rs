@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 pub const POLL: Duration = Duration::from_millis(200);
 /// Longest wait between polls of an unreachable store.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// How often a running service prunes the change log.
+pub const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 /// Change-log entries read per query.
 const CHANGE_PAGE: usize = 10_000;
 
@@ -99,6 +101,8 @@ pub struct Watcher {
     pub retry: Dirty,
     /// Sitemap rows and feed items of articles, kept between passes.
     pub caches: crate::pipeline::Caches,
+    /// When the change log is next pruned (`None`: at the next pass).
+    pub next_prune: Option<DateTime<Utc>>,
 }
 
 impl Watcher {
@@ -139,6 +143,7 @@ impl Watcher {
                 }
                 self.failures = 0;
                 self.metrics.store_up.set(1);
+                self.prune_log();
             }
             Err(e) => {
                 self.metrics.store_up.set(0);
@@ -159,6 +164,24 @@ impl Watcher {
         // Waiters are told the cursor is served only when nothing awaits a retry.
         if self.retry.is_empty() {
             self.applied.send_replace(self.cursor);
+        }
+    }
+
+    /// Deletes change-log entries older than `[store] change_log_retention_hours`,
+    /// once per [`PRUNE_EVERY`] (every replica does; they do not conflict). A
+    /// failure is logged and tried again at the next interval.
+    fn prune_log(&mut self) {
+        let now = self.clock.now();
+        if self.next_prune.is_some_and(|t| now < t) {
+            return;
+        }
+        self.next_prune = Some(now + PRUNE_EVERY);
+        let retention =
+            chrono::TimeDelta::hours(self.config.store.change_log_retention_hours.into());
+        match self.store.prune(now - retention) {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "change log pruned"),
+            Err(e) => tracing::warn!(error = %e, "change log not pruned; trying again later"),
         }
     }
 

@@ -95,3 +95,22 @@ fn short_tokens_and_dangerous_output_folders_are_refused() {
     .to_string();
     assert!(e.contains("site.language"), "{e}");
 }
+
+#[test]
+fn change_log_retention_defaults_to_three_days_and_refuses_zero() {
+    assert_eq!(
+        load(MINIMAL, &[]).unwrap().store.change_log_retention_hours,
+        72
+    );
+    let e = load(
+        &format!("{MINIMAL}\n[store]\nchange_log_retention_hours = 0\n"),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("store.change_log_retention_hours") && e.contains("\"0\""),
+        "{e}"
+    );
+    assert!(e.contains("at least 1 hour"), "{e}");
+}

@@ -10,14 +10,14 @@ use syndic::model::{Article, from_json_str};
 use syndic::store::{PostgresStore, SqliteStore, Store};
 
 /// A store under test, with what must live as long as it.
-struct Backend {
-    store: Box<dyn Store>,
+pub(crate) struct Backend {
+    pub(crate) store: Box<dyn Store>,
     /// Runs raw SQL as another program would (a CMS writing the tables).
-    raw: Box<dyn Fn(&str)>,
-    _cleanup: Box<dyn std::any::Any>,
+    pub(crate) raw: Box<dyn Fn(&str)>,
+    pub(crate) _cleanup: Box<dyn std::any::Any>,
 }
 
-fn sqlite() -> Backend {
+pub(crate) fn sqlite() -> Backend {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
     let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
@@ -50,7 +50,7 @@ impl Drop for DropSchema {
     }
 }
 
-fn postgres() -> Backend {
+pub(crate) fn postgres() -> Backend {
     static N: AtomicUsize = AtomicUsize::new(0);
     let schema = format!(
         "syndic_test_{}_{}",
@@ -106,7 +106,7 @@ both_backends!(
     prune_deletes_old_entries_and_raises_the_floor,
 );
 
-fn article(id: &str, title: &str) -> Article {
+pub(crate) fn article(id: &str, title: &str) -> Article {
     let now = Utc::now().to_rfc3339();
     from_json_str(&format!(
         r#"{{"id":"{id}","url":"https://www.actu.example.ma/{id}.html","title":"{title}","published_at":"{now}",
