@@ -46,8 +46,15 @@ fn body(w: &Watcher, path: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&body).into_owned())
 }
 
+/// A started watcher, with raw SQL on its store and what must outlive it.
+struct Seeded {
+    w: Watcher,
+    raw: Box<dyn Fn(&str)>,
+    _keep: Box<dyn std::any::Any>,
+}
+
 /// Two articles stored, one of them alone in its tag; the watcher started.
-fn seeded(backend: Backend) -> (Watcher, Box<dyn Fn(&str)>, Box<dyn std::any::Any>) {
+fn seeded(backend: Backend) -> Seeded {
     let Backend {
         store,
         raw,
@@ -66,7 +73,11 @@ fn seeded(backend: Backend) -> (Watcher, Box<dyn Fn(&str)>, Box<dyn std::any::An
     let w = watcher(Arc::from(store));
     assert!(body(&w, "feed.xml").unwrap().contains("article/gone"));
     assert!(body(&w, "tags/disparu/feed.xml").is_some());
-    (w, raw, _cleanup)
+    Seeded {
+        w,
+        raw,
+        _keep: _cleanup,
+    }
 }
 
 fn assert_reloaded_without(w: &Watcher) {
@@ -84,7 +95,7 @@ fn assert_reloaded_without(w: &Watcher) {
 
 #[test]
 fn a_follower_below_the_floor_reloads_instead_of_missing_changes() {
-    let (mut w, raw, _keep) = seeded(sqlite());
+    let Seeded { mut w, raw, _keep } = seeded(sqlite());
     // A delete whose log entry was pruned before the follower read it.
     raw("BEGIN; DELETE FROM articles WHERE id = 'gone';
          UPDATE change_log_floor SET seq = (SELECT max(seq) FROM change_log);
@@ -97,7 +108,7 @@ fn a_follower_below_the_floor_reloads_instead_of_missing_changes() {
 
 #[test]
 fn postgres_truncate_makes_followers_reload() {
-    let (mut w, raw, _keep) = seeded(postgres());
+    let Seeded { mut w, raw, _keep } = seeded(postgres());
     raw("TRUNCATE articles");
     w.pass();
     assert_reloaded_without(&w);
