@@ -3,7 +3,8 @@
 //! Owns: the index and the change-log cursor of a running service; waking on a
 //! nudge (ingest API), on a short poll of the store (writes by other programs),
 //! or at the index's next deadline (embargo lifts, news window slides); applying
-//! what changed and committing one generation per pass. Bursts coalesce: all
+//! what changed and committing one generation per pass; reloading when the
+//! change log's floor passed the cursor; pruning the log hourly. Bursts coalesce: all
 //! that is pending when a pass starts is applied in that one pass.
 //! Must not: serve HTTP or render by itself (the pipeline does).
 

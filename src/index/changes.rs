@@ -75,3 +75,65 @@ impl Index {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Departure;
+    use chrono::TimeZone;
+
+    fn departure(seq: u64, hour: u32, tags: &[&str]) -> Change {
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, hour, 0, 0).unwrap();
+        Change {
+            seq,
+            article_id: "a".into(),
+            at,
+            left: Some(Departure {
+                section: Some("Maroc".into()),
+                authors: vec![],
+                tags: tags.iter().map(|t| t.to_string()).collect(),
+                published_at: Some(at - chrono::TimeDelta::hours(1)),
+            }),
+            truncate: false,
+        }
+    }
+
+    #[test]
+    fn a_departure_moves_the_documents_it_left_forward_only() {
+        let mut index = Index::new(50, Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 0).unwrap());
+        let dirty = index.note_departure(&departure(1, 10, &["États-Unis"]));
+        let tag = index.terms[FeedKind::Tag.term_slot()]
+            .find("etats-unis")
+            .unwrap();
+        let tag = Unit::Feed(FeedKey {
+            kind: FeedKind::Tag,
+            term: tag,
+        });
+        for unit in [
+            Unit::Feed(FeedKey::GLOBAL),
+            tag,
+            Unit::Month(Month(202611)),
+            Unit::News,
+        ] {
+            assert!(dirty.contains(&unit), "{unit:?}");
+        }
+        let ten = departure(1, 10, &[]).at;
+        assert_eq!(index.change_time(tag), Some(ten));
+        // Folding it again, or an older entry, changes nothing: a max.
+        assert!(
+            index
+                .note_departure(&departure(1, 10, &["États-Unis"]))
+                .is_empty()
+        );
+        assert!(
+            index
+                .note_departure(&departure(0, 9, &["Etats-Unis"]))
+                .is_empty()
+        );
+        assert_eq!(index.change_time(tag), Some(ten));
+        // A later one that left other feeds leaves this one alone.
+        index.note_departure(&departure(2, 11, &["Iran"]));
+        assert_eq!(index.change_time(tag), Some(ten));
+        assert!(index.change_time(Unit::Directory).is_none());
+    }
+}

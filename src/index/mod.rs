@@ -2,7 +2,8 @@
 //!
 //! Owns: per article its id, dates, status and term spellings; per feed (global,
 //! each section, tag and author) and per sitemap month the ordered list of its
-//! visible articles; the embargo queue. Applying a change or moving the clock
+//! visible articles; the embargo queue; per document the last time an article
+//! left it (folded from the change log, see `changes`). Applying a change or moving the clock
 //! returns the [`Unit`]s it dirtied, and [`Index::next_deadline`] says when time
 //! alone will next change something. Must not: read the store, the clock (time is
 //! passed in) or article text.

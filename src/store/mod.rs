@@ -3,7 +3,7 @@
 //! Owns: the schema (numbered migrations, one file per dialect), upserts and
 //! deletes, reads of article metadata, bodies and links by id, and the change log
 //! (`changes_since(cursor)`), which triggers maintain so that writes by any
-//! program are seen. Must not: decide visibility, render, or read the clock.
+//! program are seen, its pruning and floor. Must not: decide visibility, render, or read the clock.
 
 mod pg_listen;
 mod postgres;
