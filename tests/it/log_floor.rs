@@ -124,3 +124,24 @@ fn postgres_truncate_makes_followers_reload() {
     w.pass();
     assert!(body(&w, "feed.xml").unwrap().contains("article/again"));
 }
+
+#[test]
+fn the_watch_loop_prunes_entries_older_than_the_retention_once_an_hour() {
+    let Seeded { mut w, _keep, .. } = seeded(sqlite());
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    w.clock = clock.clone();
+    w.pass();
+    assert_eq!(w.store.floor().unwrap(), 0, "nothing is 72 hours old");
+    let written = w.cursor;
+    // Half an hour on: not yet time for the next prune.
+    clock.set(chrono::Utc::now() + chrono::TimeDelta::minutes(30));
+    w.pass();
+    assert_eq!(w.store.floor().unwrap(), 0);
+    clock.set(chrono::Utc::now() + chrono::TimeDelta::hours(73));
+    w.pass();
+    assert_eq!(w.store.floor().unwrap(), written, "every entry pruned");
+    assert!(w.store.changes_since(0, 10).unwrap().is_empty());
+    // The follower was not behind the floor: it carries on from its cursor.
+    assert_eq!(w.cursor, written);
+    assert!(body(&w, "feed.xml").unwrap().contains("article/kept"));
+}
