@@ -40,11 +40,24 @@ pub fn load_index(
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<(Index, u64), StoreError> {
-    let mut loader = crate::index::Loader::new(config.feeds.items, now);
+    load_into(crate::index::Loader::new(config.feeds.items, now), store)
+}
+
+/// [`load_index`] into `loader` (a fresh one, or one numbering terms as a
+/// previous index did: see [`crate::index::Loader::numbered_like`]).
+pub fn load_into(
+    mut loader: crate::index::Loader,
+    store: &dyn Store,
+) -> Result<(Index, u64), StoreError> {
     let cursor = store.scan_meta(&mut |row| loader.add(row), &mut |bad| {
         tracing::warn!(id = %bad.id, errors = ?bad.errors, "stored article is invalid; left out of every document");
     })?;
-    Ok((loader.finish(), cursor))
+    let mut index = loader.finish();
+    // Documents' change times: the same fold a running service makes entry by entry.
+    for change in store.departures(cursor)? {
+        index.note_departure(&change);
+    }
+    Ok((index, cursor))
 }
 
 /// Renders every document into `publisher`, in memory (tests and tools; the

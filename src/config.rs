@@ -90,6 +90,8 @@ pub struct Store {
     pub url: StoreUrl,
     /// Most PostgreSQL connections kept for queries (besides the LISTEN one).
     pub pool_size: usize,
+    /// Hours the change log keeps its entries; `serve` prunes older ones.
+    pub change_log_retention_hours: u32,
 }
 
 impl Default for Store {
@@ -97,6 +99,7 @@ impl Default for Store {
         Store {
             url: StoreUrl::Sqlite("data/syndic.db".into()),
             pool_size: 4,
+            change_log_retention_hours: 72,
         }
     }
 }
@@ -241,6 +244,14 @@ impl Config {
                 "server.api_token",
                 "(hidden)",
                 "a secret of at least 8 characters, or no key at all to turn the ingest API off",
+            ));
+        }
+        let retention = self.store.change_log_retention_hours;
+        if retention == 0 {
+            return Err(invalid(
+                "store.change_log_retention_hours",
+                &retention.to_string(),
+                "at least 1 hour (followers further behind than this reload); the default is 72",
             ));
         }
         let dir = self.output.dir.as_os_str();

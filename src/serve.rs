@@ -105,6 +105,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         failures: 0,
         retry: failed.into_iter().collect(),
         caches,
+        next_prune: None,
     };
     Ok(Prepared {
         state,

@@ -3,7 +3,8 @@
 //! Owns: the index and the change-log cursor of a running service; waking on a
 //! nudge (ingest API), on a short poll of the store (writes by other programs),
 //! or at the index's next deadline (embargo lifts, news window slides); applying
-//! what changed and committing one generation per pass. Bursts coalesce: all
+//! what changed and committing one generation per pass; reloading when the
+//! change log's floor passed the cursor; pruning the log hourly. Bursts coalesce: all
 //! that is pending when a pass starts is applied in that one pass.
 //! Must not: serve HTTP or render by itself (the pipeline does).
 
@@ -23,6 +24,8 @@ use std::time::{Duration, Instant};
 pub const POLL: Duration = Duration::from_millis(200);
 /// Longest wait between polls of an unreachable store.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// How often a running service prunes the change log.
+pub const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 /// Change-log entries read per query.
 const CHANGE_PAGE: usize = 10_000;
 
@@ -99,6 +102,8 @@ pub struct Watcher {
     pub retry: Dirty,
     /// Sitemap rows and feed items of articles, kept between passes.
     pub caches: crate::pipeline::Caches,
+    /// When the change log is next pruned (`None`: at the next pass).
+    pub next_prune: Option<DateTime<Utc>>,
 }
 
 impl Watcher {
@@ -139,6 +144,7 @@ impl Watcher {
                 }
                 self.failures = 0;
                 self.metrics.store_up.set(1);
+                self.prune_log();
             }
             Err(e) => {
                 self.metrics.store_up.set(0);
@@ -154,38 +160,7 @@ impl Watcher {
             dirty.append(&mut self.retry);
         }
         if !dirty.is_empty() {
-            let sources = pipeline::Sources {
-                config: &self.config,
-                store: &*self.store,
-                index: &self.index,
-                caches: &self.caches,
-            };
-            let outcome = pipeline::run(&sources, &self.publisher, &dirty);
-            for failure in &outcome.failures {
-                tracing::error!(%failure, "document not regenerated; its last good version stays, retried next pass");
-                self.retry.insert(failure.unit());
-            }
-            self.metrics
-                .render_failures
-                .inc_by(outcome.failures.len() as u64);
-            self.metrics.regenerations.inc();
-            self.metrics
-                .regeneration_seconds
-                .observe(started.elapsed().as_secs_f64());
-            self.metrics
-                .documents
-                .set(self.publisher.snapshot().len() as i64);
-            self.metrics.articles.set(self.index.article_count() as i64);
-            if self.metrics.regenerations.get().is_multiple_of(64) {
-                self.metrics
-                    .index_bytes
-                    .set(self.index.memory_bytes() as i64);
-            }
-            tracing::debug!(units = dirty.len(), changed = outcome.published.changed.len(),
-                elapsed = ?started.elapsed(), "regenerated");
-            if let Some(disk) = &self.disk {
-                let _ = disk.send(outcome.published);
-            }
+            self.render(&dirty, started);
         }
         // Waiters are told the cursor is served only when nothing awaits a retry.
         if self.retry.is_empty() {
@@ -193,8 +168,65 @@ impl Watcher {
         }
     }
 
-    /// Reads the change log from the cursor on and applies each article's current state.
+    /// Deletes change-log entries older than `[store] change_log_retention_hours`,
+    /// once per [`PRUNE_EVERY`] (every replica does; they do not conflict). A
+    /// failure is logged and tried again at the next interval.
+    fn prune_log(&mut self) {
+        let now = self.clock.now();
+        if self.next_prune.is_some_and(|t| now < t) {
+            return;
+        }
+        self.next_prune = Some(now + PRUNE_EVERY);
+        let retention =
+            chrono::TimeDelta::hours(self.config.store.change_log_retention_hours.into());
+        match self.store.prune(now - retention) {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "change log pruned"),
+            Err(e) => tracing::warn!(error = %e, "change log not pruned; trying again later"),
+        }
+    }
+
+    /// Renders `dirty`, commits one generation, hands it to the disk mirror.
+    fn render(&mut self, dirty: &Dirty, started: Instant) {
+        let sources = pipeline::Sources {
+            config: &self.config,
+            store: &*self.store,
+            index: &self.index,
+            caches: &self.caches,
+        };
+        let outcome = pipeline::run(&sources, &self.publisher, dirty);
+        for failure in &outcome.failures {
+            tracing::error!(%failure, "document not regenerated; its last good version stays, retried next pass");
+            self.retry.insert(failure.unit());
+        }
+        self.metrics
+            .render_failures
+            .inc_by(outcome.failures.len() as u64);
+        self.metrics.regenerations.inc();
+        self.metrics
+            .regeneration_seconds
+            .observe(started.elapsed().as_secs_f64());
+        self.metrics
+            .documents
+            .set(self.publisher.snapshot().len() as i64);
+        self.metrics.articles.set(self.index.article_count() as i64);
+        if self.metrics.regenerations.get().is_multiple_of(64) {
+            self.metrics
+                .index_bytes
+                .set(self.index.memory_bytes() as i64);
+        }
+        tracing::debug!(units = dirty.len(), changed = outcome.published.changed.len(),
+            elapsed = ?started.elapsed(), "regenerated");
+        if let Some(disk) = &self.disk {
+            let _ = disk.send(outcome.published);
+        }
+    }
+
+    /// Reads the change log from the cursor on and applies each article's current
+    /// state; when the log's floor has passed the cursor (entries were pruned
+    /// before they were read, or a `TRUNCATE`), reloads instead.
     fn apply_changes(&mut self, dirty: &mut Dirty) -> Result<(), StoreError> {
+        let from = self.cursor;
         loop {
             let changes = self.store.changes_since(self.cursor, CHANGE_PAGE)?;
             let Some(last) = changes.last().map(|c| c.seq) else {
@@ -213,7 +245,21 @@ impl Watcher {
             for id in ids {
                 dirty.extend(self.index.apply(id, rows.remove(id)));
             }
+            for change in &changes {
+                dirty.extend(self.index.note_departure(change));
+            }
             self.cursor = last;
+        }
+        // Read after the changes: a prune committed in between is seen here.
+        let floor = self.store.floor()?;
+        if floor > from {
+            tracing::warn!(
+                cursor = from,
+                floor,
+                "the change log's floor passed the cursor (pruned or truncated); reloading"
+            );
+            self.reload()?;
+            dirty.clear();
         }
         let latest = self.store.latest_seq()?;
         self.metrics
@@ -222,6 +268,32 @@ impl Watcher {
         Ok(())
     }
 }
+
+impl Watcher {
+    /// A fresh index from a full scan, as start-up makes it, and every document
+    /// rendered again from it: those of the new index and those published now
+    /// (documents of feeds and months that are gone are removed). Feed keys keep
+    /// their numbers (terms are carried over), so both name the same documents.
+    /// Rendered in batches, each committed and mirrored, to bound memory.
+    fn reload(&mut self) -> Result<(), StoreError> {
+        let loader = crate::index::Loader::numbered_like(&self.index, self.clock.now());
+        let (index, cursor) = crate::build::load_into(loader, &*self.store)?;
+        let mut units: Dirty = self.publisher.snapshot().units().collect();
+        units.extend(pipeline::all_units(&index));
+        self.index = index;
+        self.cursor = cursor;
+        self.caches = pipeline::Caches::default();
+        self.retry.clear();
+        let units: Vec<crate::index::Unit> = units.into_iter().collect();
+        for batch in units.chunks(RELOAD_BATCH) {
+            self.render(&batch.iter().copied().collect(), Instant::now());
+        }
+        Ok(())
+    }
+}
+
+/// Units rendered and committed at a time by a reload.
+const RELOAD_BATCH: usize = 64;
 
 /// The disk mirror: applies each commit's changes under the output folder, in
 /// order; bodies written may then leave memory (see [`Publisher::trim`]).

@@ -146,3 +146,22 @@ fn store_url_is_parsed_once_and_errors_name_key_value_and_fix() {
     assert_eq!(c.store.pool_size, 8);
     assert!(load(MINIMAL, &[("SYNDIC_STORE__POOL_SIZE", "0")]).is_err());
 }
+
+#[test]
+fn change_log_retention_defaults_to_three_days_and_refuses_zero() {
+    assert_eq!(
+        load(MINIMAL, &[]).unwrap().store.change_log_retention_hours,
+        72
+    );
+    let e = load(
+        &format!("{MINIMAL}\n[store]\nchange_log_retention_hours = 0\n"),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("store.change_log_retention_hours") && e.contains("\"0\""),
+        "{e}"
+    );
+    assert!(e.contains("at least 1 hour"), "{e}");
+}

@@ -2,11 +2,13 @@
 //!
 //! Owns: per article its id, dates, status and term spellings; per feed (global,
 //! each section, tag and author) and per sitemap month the ordered list of its
-//! visible articles; the embargo queue. Applying a change or moving the clock
+//! visible articles; the embargo queue; per document the last time an article
+//! left it (folded from the change log, see `changes`). Applying a change or moving the clock
 //! returns the [`Unit`]s it dirtied, and [`Index::next_deadline`] says when time
 //! alone will next change something. Must not: read the store, the clock (time is
 //! passed in) or article text.
 
+mod changes;
 mod ids;
 mod keys;
 mod terms;
@@ -62,6 +64,7 @@ pub struct Index {
     terms: [Terms; 3],
     months: BTreeMap<Month, Vec<u32>>,
     embargoed: BTreeSet<(i64, u32)>,
+    changed: changes::ChangeTimes,
 }
 
 /// Oldest first; among equal times, greater id first, so that reading a list
@@ -109,6 +112,7 @@ impl Index {
             terms: Default::default(),
             months: BTreeMap::new(),
             embargoed: BTreeSet::new(),
+            changed: Default::default(),
         }
     }
 
@@ -200,6 +204,13 @@ impl Loader {
     /// An empty index of `items`-item feeds as of `now`.
     pub fn new(items: usize, now: DateTime<Utc>) -> Loader {
         Loader(Index::new(items, now))
+    }
+
+    /// An empty index that numbers terms as `old` does (see [`Terms::emptied`]).
+    pub fn numbered_like(old: &Index, now: DateTime<Utc>) -> Loader {
+        let mut index = Index::new(old.items, now);
+        index.terms = [0, 1, 2].map(|i| old.terms[i].emptied());
+        Loader(index)
     }
 
     /// Adds one article.

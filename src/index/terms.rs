@@ -7,7 +7,7 @@ use crate::model::slug::slugify;
 use std::collections::HashMap;
 
 /// One section, tag or author.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Term {
     /// URL slug.
     pub slug: Box<str>,
@@ -19,7 +19,7 @@ pub struct Term {
 
 /// The terms of one kind. Terms are never removed, so their numbers stay valid
 /// for the life of the index.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Terms {
     by_slug: HashMap<Box<str>, u32>,
     list: Vec<Term>,
@@ -28,6 +28,17 @@ pub struct Terms {
 }
 
 impl Terms {
+    /// The same terms and numbers, with no member and no use: what a reloaded
+    /// index starts from, so that feed keys name the same feeds as before.
+    pub fn emptied(&self) -> Terms {
+        let mut terms = self.clone();
+        for t in &mut terms.list {
+            t.uses = Vec::new();
+            t.members = Vec::new();
+        }
+        terms
+    }
+
     /// The spelling number of `name`, interning it (and its term) if new.
     pub fn intern(&mut self, name: &str) -> u32 {
         if let Some(&s) = self.by_spelling.get(name) {

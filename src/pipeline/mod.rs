@@ -122,6 +122,7 @@ pub fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
     }
     for unit in ordered {
         let result = render_unit(sources, Some(staging.view()), unit);
+        let result = stamp(sources.index, unit, result);
         settle(&mut staging, &mut outcome, unit, result);
     }
     outcome.published = publisher.commit(staging);
@@ -150,8 +151,32 @@ fn render_parallel(sources: &Sources, units: &[Unit]) -> Vec<Rendered> {
     use rayon::prelude::*;
     units
         .par_iter()
-        .map(|&unit| (unit, render_unit(sources, None, unit)))
+        .map(|&unit| {
+            (
+                unit,
+                stamp(sources.index, unit, render_unit(sources, None, unit)),
+            )
+        })
         .collect()
+}
+
+/// A unit's `Last-Modified` never falls below the last time an article left it
+/// ([`Index::change_time`]). News parts are left as rendered (a part may be kept
+/// unchanged, so stamping it would differ between passes); their index takes it.
+fn stamp(
+    index: &Index,
+    unit: Unit,
+    result: Result<Vec<Document>, UnitError>,
+) -> Result<Vec<Document>, UnitError> {
+    let Some(changed) = index.change_time(unit) else {
+        return result;
+    };
+    result.map(|mut docs| {
+        docs.iter_mut()
+            .filter(|d| unit != Unit::News || d.path == paths::NEWS_SITEMAP)
+            .for_each(|d| d.last_modified = d.last_modified.max(Some(changed)));
+        docs
+    })
 }
 
 /// What the ordered units read of the staged generation: sitemap paths and dates.

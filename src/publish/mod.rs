@@ -55,6 +55,11 @@ impl Snapshot {
         self.docs.values()
     }
 
+    /// Every unit that has documents.
+    pub fn units(&self) -> impl Iterator<Item = Unit> + '_ {
+        self.units.keys().copied()
+    }
+
     /// Artifacts whose path starts with `prefix`, sorted by path.
     pub fn with_prefix(&self, prefix: &str) -> Vec<&Arc<Artifact>> {
         let start: Arc<str> = prefix.into();

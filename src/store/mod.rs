@@ -3,7 +3,7 @@
 //! Owns: the schema (numbered migrations, one file per dialect), upserts and
 //! deletes, reads of article metadata, bodies and links by id, and the change log
 //! (`changes_since(cursor)`), which triggers maintain so that writes by any
-//! program are seen. Must not: decide visibility, render, or read the clock.
+//! program are seen, its pruning and floor. Must not: decide visibility, render, or read the clock.
 
 mod pg_listen;
 mod pg_tls;
@@ -106,6 +106,27 @@ pub struct Change {
     pub seq: u64,
     /// The article written.
     pub article_id: String,
+    /// When it was written, by the database's clock, to the second.
+    pub at: DateTime<Utc>,
+    /// Where the article was before, when this change may have taken it out of
+    /// documents (a delete, a rename, or a new section, authors, tags, status or
+    /// first publication); `None` for other writes.
+    pub left: Option<Departure>,
+    /// A PostgreSQL `TRUNCATE` marker: every article left every document.
+    pub truncate: bool,
+}
+
+/// Where an article was before a change took it out of documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Departure {
+    /// Its section.
+    pub section: Option<String>,
+    /// Its authors (empty when the stored text was not a JSON list of strings).
+    pub authors: Vec<String>,
+    /// Its tags (likewise).
+    pub tags: Vec<String>,
+    /// Its first publication (`None` when the stored text was not a date).
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 /// Outcome of an upsert batch.
@@ -184,8 +205,19 @@ pub trait Store: Send + Sync {
             .map(rows::link)
             .collect())
     }
-    /// The newest change-log position (0 for an empty log).
+    /// The newest change-log position (0 for an empty log; never below the floor).
     fn latest_seq(&self) -> Result<u64, StoreError>;
+    /// The log's floor: the highest position pruned, or the marker of a
+    /// PostgreSQL `TRUNCATE`. Entries at or below it may be gone: a reader whose
+    /// cursor is below it must reload from a full scan. Read it after the changes.
+    fn floor(&self) -> Result<u64, StoreError>;
+    /// Deletes the log entries written before `before` and raises the floor to
+    /// the highest of them, in one transaction; returns how many were deleted.
+    fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// The entries up to `upto` (inclusive) that carry a [`Departure`] or are a
+    /// `TRUNCATE` marker, oldest first: what a full pass folds into documents'
+    /// change times.
+    fn departures(&self, upto: u64) -> Result<Vec<Change>, StoreError>;
     /// Number of stored articles.
     fn count(&self) -> Result<u64, StoreError>;
     /// Settles a bulk write: SQLite folds its write-ahead log into the database

@@ -8,10 +8,11 @@
 //! closes the pool and shuts that runtime down in the background, which is
 //! allowed anywhere, including inside the server's runtime.
 
-use super::rows::{self, ArticleColumns};
+use super::rows::{self, ArticleColumns, ChangeColumns};
 use super::url::PgUrl;
 use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
 use crate::model::Article;
+use chrono::{DateTime, Utc};
 use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolConfig, RecyclingMethod, Timeouts,
 };
@@ -22,7 +23,10 @@ use tokio_postgres::{IsolationLevel, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Numbered migrations; `syndic_schema` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("sql/postgres_0001_articles.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/postgres_0001_articles.sql"),
+    include_str!("sql/postgres_0002_change_times.sql"),
+];
 /// Advisory lock held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 7_261_151;
 /// The NOTIFY channel the change-log trigger signals.
@@ -251,6 +255,31 @@ const UPSERT: &str = "INSERT INTO articles (id, url, title, summary, content_htm
      tags=excluded.tags, published_at=excluded.published_at, updated_at=excluded.updated_at, \
      language=excluded.language, image=excluded.image, status=excluded.status, digest=excluded.digest";
 
+/// The newest log position, never below the floor (an emptied log keeps it).
+const LATEST_SEQ: &str = "SELECT GREATEST(coalesce((SELECT max(seq) FROM change_log), 0), \
+    (SELECT seq FROM change_log_floor))";
+
+fn change_columns() -> String {
+    format!(
+        "seq, article_id, op, {}, old_section, old_authors, old_tags, {}",
+        utc_text("at"),
+        utc_text("old_published_at")
+    )
+}
+
+fn change(r: &Row) -> Change {
+    rows::change(ChangeColumns {
+        seq: r.get(0),
+        article_id: r.get(1),
+        op: r.get(2),
+        at: r.get(3),
+        old_section: r.get(4),
+        old_authors: r.get(5),
+        old_tags: r.get(6),
+        old_published_at: r.get(7),
+    })
+}
+
 /// Inserts or updates `articles` in one transaction; one round trip reads the
 /// stored digests of the whole batch.
 async fn upsert(
@@ -307,10 +336,7 @@ async fn scan(
         .isolation_level(IsolationLevel::RepeatableRead)
         .start()
         .await?;
-    let cursor: i64 = tx
-        .query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])
-        .await?
-        .get(0);
+    let cursor: i64 = tx.query_one(LATEST_SEQ, &[]).await?.get(0);
     let sql = format!("{} ORDER BY id", select(false));
     let rows = tx
         .query_raw(sql.as_str(), std::iter::empty::<&str>())
@@ -357,20 +383,57 @@ impl Store for PostgresStore {
     }
 
     fn changes_since(&self, cursor: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            change_columns()
+        );
         let rows = self.with("changes", async |c| {
-            c.query(
-                "SELECT seq, article_id FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-                &[&(cursor as i64), &(limit as i64)],
-            )
-            .await
+            c.query(&sql, &[&(cursor as i64), &(limit as i64)]).await
         })?;
-        Ok(rows
-            .iter()
-            .map(|r| Change {
-                seq: r.get::<_, i64>(0) as u64,
-                article_id: r.get(1),
-            })
-            .collect())
+        Ok(rows.iter().map(change).collect())
+    }
+
+    fn departures(&self, upto: u64) -> Result<Vec<Change>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM change_log WHERE seq <= $1 AND (old_authors IS NOT NULL OR op = 'truncate') ORDER BY seq",
+            change_columns()
+        );
+        let rows = self.with("departures", async |c| {
+            c.query(&sql, &[&(upto as i64)]).await
+        })?;
+        Ok(rows.iter().map(change).collect())
+    }
+
+    fn floor(&self) -> Result<u64, StoreError> {
+        let row = self.with("floor", async |c| {
+            c.query_one("SELECT seq FROM change_log_floor", &[]).await
+        })?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let before = before.to_rfc3339();
+        self.with("prune", async |c| {
+            let tx = c.transaction().await?;
+            let last: Option<i64> = tx
+                .query_one(
+                    "SELECT max(seq) FROM change_log WHERE at < $1::text::timestamptz",
+                    &[&before],
+                )
+                .await?
+                .get(0);
+            let Some(last) = last else { return Ok(0) };
+            let deleted = tx
+                .execute("DELETE FROM change_log WHERE seq <= $1", &[&last])
+                .await?;
+            tx.execute(
+                "UPDATE change_log_floor SET seq = GREATEST(seq, $1)",
+                &[&last],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(deleted)
+        })
     }
 
     fn read_rows(
@@ -387,10 +450,7 @@ impl Store for PostgresStore {
     }
 
     fn latest_seq(&self) -> Result<u64, StoreError> {
-        let row = self.with("latest seq", async |c| {
-            c.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])
-                .await
-        })?;
+        let row = self.with("latest seq", async |c| c.query_one(LATEST_SEQ, &[]).await)?;
         Ok(row.get::<_, i64>(0) as u64)
     }
 

@@ -3,8 +3,9 @@
 //! whatever is read of it (metadata for the index, links for sitemaps, or the
 //! whole article), so an invalid row is left out of every document alike.
 
-use super::{BadRow, LinkRow, MetaRow, UpsertCounts};
+use super::{BadRow, Change, Departure, LinkRow, MetaRow, UpsertCounts};
 use crate::model::{self, Article, FieldError, Status, store_time};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -163,4 +164,43 @@ pub fn plan_upsert(
         writes.push(i);
     }
     (counts, writes)
+}
+
+/// The columns of a change-log entry, dates as RFC 3339 text.
+pub struct ChangeColumns {
+    pub seq: i64,
+    pub article_id: String,
+    pub op: String,
+    pub at: String,
+    pub old_section: Option<String>,
+    pub old_authors: Option<String>,
+    pub old_tags: Option<String>,
+    pub old_published_at: Option<String>,
+}
+
+/// A change-log entry, parsed once. `at` is kept to the second (an HTTP date's
+/// resolution); a date that does not parse (written by hand) reads as 1970.
+pub fn change(c: ChangeColumns) -> Change {
+    let time = |t: &str| {
+        DateTime::parse_from_rfc3339(t)
+            .ok()
+            .and_then(|t| DateTime::from_timestamp(t.timestamp(), 0))
+    };
+    let names = |text: Option<String>| -> Vec<String> {
+        text.and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    };
+    let left = c.old_authors.is_some().then(|| Departure {
+        section: c.old_section,
+        authors: names(c.old_authors),
+        tags: names(c.old_tags),
+        published_at: c.old_published_at.as_deref().and_then(time),
+    });
+    Change {
+        seq: c.seq as u64,
+        article_id: c.article_id,
+        at: time(&c.at).unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+        left,
+        truncate: c.op == "truncate",
+    }
 }

@@ -1,14 +1,18 @@
 //! SQLite backend: one writer connection and a few reader connections in WAL mode.
 
-use super::rows::{self, ArticleColumns};
+use super::rows::{self, ArticleColumns, ChangeColumns};
 use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
 use crate::model::Article;
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, Row, params};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("sql/sqlite_0001_articles.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/sqlite_0001_articles.sql"),
+    include_str!("sql/sqlite_0002_change_times.sql"),
+];
 
 const READERS: usize = 4;
 
@@ -104,28 +108,31 @@ const WRITER_CACHE_KIB: i64 = 16 << 10;
 /// readers mostly read rows once; the OS caches the file for all of them.
 const READER_CACHE_KIB: i64 = 4 << 10;
 
+/// Runs the migrations not yet recorded in `user_version`. The write lock is
+/// taken first (`BEGIN IMMEDIATE`, waiting up to the busy timeout), and the
+/// version read under it: two processes creating the same new file at once
+/// migrate it once, the second finding the work done.
 fn migrate(c: &mut Connection, location: &str) -> Result<(), StoreError> {
-    let done: i64 = c
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|source| StoreError::Migration {
-            location: location.into(),
-            version: 0,
-            source: Box::new(source),
-        })?;
-    for (i, script) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
-        let version = i + 1;
-        let fail = |source: rusqlite::Error| StoreError::Migration {
+    let fail = |version: usize| {
+        move |source: rusqlite::Error| StoreError::Migration {
             location: location.into(),
             version,
             source: Box::new(source),
-        };
-        let tx = c.transaction().map_err(fail)?;
-        tx.execute_batch(script).map_err(fail)?;
+        }
+    };
+    let tx = c
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(fail(0))?;
+    let done: i64 = tx
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(fail(0))?;
+    for (i, script) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+        let version = i + 1;
+        tx.execute_batch(script).map_err(fail(version))?;
         tx.pragma_update(None, "user_version", version as i64)
-            .map_err(fail)?;
-        tx.commit().map_err(fail)?;
+            .map_err(fail(version))?;
     }
-    Ok(())
+    tx.commit().map_err(fail(MIGRATIONS.len()))
 }
 
 const ARTICLE_COLUMNS: &str = "id, url, title, summary, content_html, authors, section, tags, \
@@ -151,6 +158,26 @@ fn article_columns(r: &Row) -> rusqlite::Result<ArticleColumns> {
         language: r.get(10)?,
         image: r.get(11)?,
         status: r.get(12)?,
+    })
+}
+
+/// The newest log position, never below the floor (an emptied log keeps it).
+const LATEST_SEQ: &str = "SELECT max(coalesce((SELECT max(seq) FROM change_log), 0), \
+    (SELECT seq FROM change_log_floor))";
+
+const CHANGE_COLUMNS: &str =
+    "seq, article_id, op, at, old_section, old_authors, old_tags, old_published_at";
+
+fn change_columns(r: &Row) -> rusqlite::Result<ChangeColumns> {
+    Ok(ChangeColumns {
+        seq: r.get(0)?,
+        article_id: r.get(1)?,
+        op: r.get(2)?,
+        at: r.get(3)?,
+        old_section: r.get(4)?,
+        old_authors: r.get(5)?,
+        old_tags: r.get(6)?,
+        old_published_at: r.get(7)?,
     })
 }
 
@@ -227,9 +254,7 @@ impl Store for SqliteStore {
         let mut conn = self.reader();
         let tx = conn.transaction().map_err(sql("scan"))?;
         let cursor = tx
-            .query_row("SELECT coalesce(max(seq), 0) FROM change_log", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(LATEST_SEQ, [], |r| r.get::<_, i64>(0))
             .map_err(sql("scan"))?;
         // In id order, so that everything derived from the scan is deterministic.
         let mut stmt = tx
@@ -248,19 +273,64 @@ impl Store for SqliteStore {
     fn changes_since(&self, cursor: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn
-            .prepare_cached(
-                "SELECT seq, article_id FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
+            .prepare_cached(&format!(
+                "SELECT {CHANGE_COLUMNS} FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))
             .map_err(sql("changes"))?;
         let rows = stmt
-            .query_map(params![cursor as i64, limit as i64], |r| {
-                Ok(Change {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    article_id: r.get(1)?,
-                })
-            })
+            .query_map(params![cursor as i64, limit as i64], change_columns)
             .map_err(sql("changes"))?;
-        rows.collect::<Result<_, _>>().map_err(sql("changes"))
+        rows.map(|r| r.map(rows::change))
+            .collect::<Result<_, _>>()
+            .map_err(sql("changes"))
+    }
+
+    fn departures(&self, upto: u64) -> Result<Vec<Change>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {CHANGE_COLUMNS} FROM change_log \
+                 WHERE seq <= ?1 AND (old_authors IS NOT NULL OR op = 'truncate') ORDER BY seq"
+            ))
+            .map_err(sql("departures"))?;
+        let rows = stmt
+            .query_map([upto as i64], change_columns)
+            .map_err(sql("departures"))?;
+        rows.map(|r| r.map(rows::change))
+            .collect::<Result<_, _>>()
+            .map_err(sql("departures"))
+    }
+
+    fn floor(&self) -> Result<u64, StoreError> {
+        self.reader()
+            .query_row("SELECT seq FROM change_log_floor", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|s| s as u64)
+            .map_err(sql("floor"))
+    }
+
+    fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql("prune"))?;
+        let before = before.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let last: Option<i64> = tx
+            .query_row(
+                "SELECT max(seq) FROM change_log WHERE at < ?1",
+                [&before],
+                |r| r.get(0),
+            )
+            .map_err(sql("prune"))?;
+        let Some(last) = last else { return Ok(0) };
+        let deleted = tx
+            .execute("DELETE FROM change_log WHERE seq <= ?1", [last])
+            .map_err(sql("prune"))?;
+        tx.execute("UPDATE change_log_floor SET seq = max(seq, ?1)", [last])
+            .map_err(sql("prune"))?;
+        tx.commit().map_err(sql("prune"))?;
+        Ok(deleted as u64)
     }
 
     fn read_rows(
@@ -289,9 +359,7 @@ impl Store for SqliteStore {
 
     fn latest_seq(&self) -> Result<u64, StoreError> {
         self.reader()
-            .query_row("SELECT coalesce(max(seq), 0) FROM change_log", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(LATEST_SEQ, [], |r| r.get::<_, i64>(0))
             .map(|s| s as u64)
             .map_err(sql("latest seq"))
     }

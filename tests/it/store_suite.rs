@@ -10,14 +10,14 @@ use syndic::model::{Article, from_json_str};
 use syndic::store::{PostgresStore, SqliteStore, Store};
 
 /// A store under test, with what must live as long as it.
-struct Backend {
-    store: Box<dyn Store>,
+pub(crate) struct Backend {
+    pub(crate) store: Box<dyn Store>,
     /// Runs raw SQL as another program would (a CMS writing the tables).
-    raw: Box<dyn Fn(&str)>,
-    _cleanup: Box<dyn std::any::Any>,
+    pub(crate) raw: Box<dyn Fn(&str)>,
+    pub(crate) _cleanup: Box<dyn std::any::Any>,
 }
 
-fn sqlite() -> Backend {
+pub(crate) fn sqlite() -> Backend {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
     let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
@@ -50,7 +50,7 @@ impl Drop for DropSchema {
     }
 }
 
-fn postgres() -> Backend {
+pub(crate) fn postgres() -> Backend {
     static N: AtomicUsize = AtomicUsize::new(0);
     let schema = format!(
         "syndic_test_{}_{}",
@@ -105,9 +105,11 @@ both_backends!(
     scan_returns_every_row_and_the_snapshot_cursor,
     writes_by_another_program_enter_the_change_log,
     invalid_rows_are_reported_not_fatal,
+    departures_record_where_an_article_was,
+    prune_deletes_old_entries_and_raises_the_floor,
 );
 
-fn article(id: &str, title: &str) -> Article {
+pub(crate) fn article(id: &str, title: &str) -> Article {
     let now = Utc::now().to_rfc3339();
     from_json_str(&format!(
         r#"{{"id":"{id}","url":"https://www.actu.example.ma/{id}.html","title":"{title}","published_at":"{now}",
@@ -268,4 +270,109 @@ fn invalid_rows_are_reported_not_fatal(b: &Backend) {
     );
     // A full read validates everything: the bad URL is caught there too.
     assert!(s.articles(&["bad"]).unwrap().is_empty());
+}
+
+fn departures_record_where_an_article_was(b: &Backend) {
+    let s = &*b.store;
+    let before = Utc::now() - TimeDelta::minutes(1);
+    s.upsert(&[article("a", "Un")]).unwrap();
+    let published = s.articles(&["a"]).unwrap()[0].published_at;
+    s.upsert(&[article("a", "Un, corrigé")]).unwrap();
+    let mut moved = article("a", "Un, corrigé");
+    moved.tags = vec!["Sport".into()];
+    s.upsert(&[moved]).unwrap();
+    s.delete("a").unwrap();
+    let log = s.changes_since(0, 100).unwrap();
+    let left: Vec<bool> = log.iter().map(|c| c.left.is_some()).collect();
+    // Insert and title edit: nothing left; new tags and delete: where it was.
+    assert_eq!(left, [false, false, true, true]);
+    let retagged = log[2].left.as_ref().unwrap();
+    assert_eq!(retagged.tags, ["États-Unis", "Iran"]);
+    assert_eq!(retagged.section.as_deref(), Some("Maroc"));
+    assert_eq!(retagged.authors, ["S.A"]);
+    assert_eq!(retagged.published_at, Some(published));
+    assert_eq!(log[3].left.as_ref().unwrap().tags, ["Sport"]);
+    assert!(
+        log.iter()
+            .all(|c| c.at > before && c.at < Utc::now() + TimeDelta::minutes(1))
+    );
+    let departures = s.departures(log[3].seq).unwrap();
+    assert_eq!(departures, log[2..]);
+    assert_eq!(s.departures(log[2].seq).unwrap(), log[2..3]);
+}
+
+fn prune_deletes_old_entries_and_raises_the_floor(b: &Backend) {
+    let s = &*b.store;
+    assert_eq!(s.floor().unwrap(), 0);
+    s.upsert(&[article("a", "Un"), article("b", "Deux")])
+        .unwrap();
+    s.delete("b").unwrap();
+    let last = s.latest_seq().unwrap();
+    // Nothing is older than an hour ago.
+    assert_eq!(s.prune(Utc::now() - TimeDelta::hours(1)).unwrap(), 0);
+    assert_eq!(s.floor().unwrap(), 0);
+    assert_eq!(s.prune(Utc::now() + TimeDelta::minutes(1)).unwrap(), 3);
+    assert_eq!(s.floor().unwrap(), last);
+    assert!(s.changes_since(0, 100).unwrap().is_empty());
+    assert!(s.departures(last).unwrap().is_empty());
+    // An emptied log keeps its position: cursors never go back.
+    assert_eq!(s.latest_seq().unwrap(), last);
+    let cursor = s.scan_meta(&mut |_| {}, &mut |_| {}).unwrap();
+    assert_eq!(cursor, last);
+    s.upsert(&[article("c", "Trois")]).unwrap();
+    let next = s.changes_since(cursor, 100).unwrap();
+    assert_eq!(next.len(), 1);
+    assert!(next[0].seq > last);
+    assert_eq!(s.floor().unwrap(), last, "the floor only moves on a prune");
+}
+
+/// PostgreSQL's TRUNCATE fires no row trigger: its statement trigger logs a
+/// marker and raises the floor to it, so every follower reloads.
+#[test]
+fn postgres_truncate_raises_the_floor_to_a_marker() {
+    let b = postgres();
+    let s = &*b.store;
+    s.upsert(&[article("a", "Un"), article("b", "Deux")])
+        .unwrap();
+    let cursor = s.latest_seq().unwrap();
+    (b.raw)("TRUNCATE articles");
+    let floor = s.floor().unwrap();
+    assert!(
+        floor > cursor,
+        "floor {floor} must pass the cursor {cursor}"
+    );
+    assert_eq!(s.latest_seq().unwrap(), floor);
+    assert_eq!(s.count().unwrap(), 0);
+}
+
+/// Processes creating one new SQLite file at once: the first migrates it under
+/// the write lock, the others wait for it and find the work done.
+#[test]
+fn sqlite_opened_by_many_at_once_is_migrated_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let path = path.to_str().unwrap();
+    let start = std::sync::Barrier::new(8);
+    std::thread::scope(|scope| {
+        let opened: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    SqliteStore::open(path).map(|_| ())
+                })
+            })
+            .collect();
+        for o in opened {
+            o.join().unwrap().expect("every opener succeeds");
+        }
+    });
+    let c = rusqlite::Connection::open(path).unwrap();
+    let version: i64 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let floors: i64 = c
+        .query_row("SELECT count(*) FROM change_log_floor", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(floors, 1, "migration 2 ran once");
 }
