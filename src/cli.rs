@@ -22,7 +22,7 @@ pub fn init_tracing() {
 }
 
 pub fn import(config: &Config, files: &[PathBuf]) -> Result<Summary> {
-    let store = store::open(&config.store.url, config.store.pool_size)?;
+    let store = store::open(&config.store.url, (&config.store).into())?;
     let mut total = Summary::default();
     for file in files {
         let (name, size, mut input): (String, u64, Box<dyn BufRead>) = if file.as_os_str() == "-" {
@@ -73,7 +73,7 @@ fn progress_bar(size: u64) -> ProgressBar {
 
 pub fn build(config: &Config, now: DateTime<Utc>) -> Result<()> {
     let started = Instant::now();
-    let store = store::open(&config.store.url, config.store.pool_size)?;
+    let store = store::open(&config.store.url, (&config.store).into())?;
     build::seed_if_empty(config, &*store, now)?;
     let (index, _) = build::load_index(config, &*store, now)?;
     let report = build::build_to_disk(config, &*store, &index, &config.output.dir)?;

@@ -92,6 +92,8 @@ pub struct Store {
     pub pool_size: usize,
     /// Hours the change log keeps its entries; `serve` prunes older ones.
     pub change_log_retention_hours: u32,
+    /// Seconds a write waits for another writer's lock before it is refused.
+    pub lock_timeout_seconds: u16,
 }
 
 impl Default for Store {
@@ -100,6 +102,7 @@ impl Default for Store {
             url: StoreUrl::Sqlite("data/syndic.db".into()),
             pool_size: 4,
             change_log_retention_hours: 72,
+            lock_timeout_seconds: 10,
         }
     }
 }
@@ -305,6 +308,13 @@ impl Config {
                 "feeds.items",
                 &self.feeds.items.to_string(),
                 "a number of items from 1 to 1000",
+            ));
+        }
+        if !(1..=20).contains(&self.store.lock_timeout_seconds) {
+            return Err(invalid(
+                "store.lock_timeout_seconds",
+                &self.store.lock_timeout_seconds.to_string(),
+                "1 to 20 seconds (below the 30 s an HTTP request may take, so that a refused write is answered as refused)",
             ));
         }
         if !(1..=64).contains(&self.store.pool_size) {

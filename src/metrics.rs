@@ -41,6 +41,8 @@ pub struct Metrics {
     pub store_lag_changes: Gauge,
     /// 1 when the last store poll succeeded, 0 when the store is unreachable.
     pub store_up: Gauge,
+    /// Writes refused because another writer held the store's lock too long.
+    pub store_lock_timeouts: Counter,
     /// Connections closed on arrival because `[server] max_connections` were open.
     pub connections_refused: Counter,
 }
@@ -68,8 +70,14 @@ impl Metrics {
             store_lag_changes: Gauge::default(),
             store_up: Gauge::default(),
             connections_refused: Counter::default(),
+            store_lock_timeouts: Counter::default(),
             registry: Registry::default(),
         };
+        registry.register(
+            "store_lock_timeouts",
+            "Writes refused after waiting [store] lock_timeout_seconds for another writer",
+            m.store_lock_timeouts.clone(),
+        );
         registry.register(
             "http_connections_refused",
             "Connections closed on arrival at the connection limit",

@@ -43,7 +43,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     let started = Instant::now();
     let config = Arc::new(config);
     let store: Arc<dyn store::Store> =
-        Arc::from(store::open(&config.store.url, config.store.pool_size)?);
+        Arc::from(store::open(&config.store.url, (&config.store).into())?);
     let now = clock.now();
     build::seed_if_empty(&config, &*store, now)?;
     let (index, cursor) = build::load_index(&config, &*store, now)?;

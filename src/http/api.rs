@@ -286,6 +286,9 @@ async fn write<T: Send + 'static>(
     let (out, seq) = match done {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
+            if matches!(e, StoreError::Locked { .. }) {
+                state.metrics.store_lock_timeouts.inc();
+            }
             tracing::error!(error = %e, "ingest write failed");
             return Err(error(
                 StatusCode::SERVICE_UNAVAILABLE,

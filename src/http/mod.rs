@@ -231,6 +231,7 @@ fn health(state: &AppState) -> Response<Body> {
         "store": if up { "up" } else { "unreachable" },
         "documents": state.publisher.snapshot().len(),
         "applied_seq": *state.applied.borrow(),
+        "store_lock_timeouts": state.metrics.store_lock_timeouts.get(),
     });
     // Degraded still serves documents: 200, so load balancers keep the replica.
     json(StatusCode::OK, &body)

@@ -39,6 +39,17 @@ pub enum StoreError {
         version: usize,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Another writer held the lock a write needed for longer than the bound;
+    /// nothing was written.
+    #[error(
+        "{location}: {operation}: another writer held the store's lock for over {} s ([store] lock_timeout_seconds); nothing was written. Another `syndic import`, `serve`, or a program in a long write transaction holds it: retry, or find and end that transaction",
+        waited.as_secs()
+    )]
+    Locked {
+        location: String,
+        operation: &'static str,
+        waited: std::time::Duration,
+    },
     /// Any other database error during `operation`.
     #[error("store {operation}: {source}")]
     Sqlite {
@@ -234,11 +245,44 @@ pub trait Store: Send + Sync {
     }
 }
 
-/// Opens the store named by a `[store] url`; PostgreSQL keeps at most
-/// `pool_size` connections for queries (SQLite has its own fixed set).
-pub fn open(url: &StoreUrl, pool_size: usize) -> Result<Box<dyn Store>, StoreError> {
+/// How long a write waits, by default, for a lock another writer holds.
+pub const DEFAULT_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Bounds a store is opened with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// PostgreSQL connections kept for queries (SQLite has its own fixed set).
+    pub pool_size: usize,
+    /// How long a write waits for another writer's lock before it is refused,
+    /// with nothing written (SQLite's busy timeout, PostgreSQL's `lock_timeout`).
+    pub lock_timeout: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            pool_size: 4,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+}
+
+impl From<&crate::config::Store> for Limits {
+    fn from(c: &crate::config::Store) -> Self {
+        Limits {
+            pool_size: c.pool_size,
+            lock_timeout: std::time::Duration::from_secs(c.lock_timeout_seconds.into()),
+        }
+    }
+}
+
+/// Opens the store named by a `[store] url`, within `limits`.
+pub fn open(url: &StoreUrl, limits: Limits) -> Result<Box<dyn Store>, StoreError> {
     Ok(match url {
-        StoreUrl::Sqlite(path) => Box::new(SqliteStore::open(&path.to_string_lossy())?),
-        StoreUrl::Postgres(pg) => Box::new(PostgresStore::open(pg, pool_size)?),
+        StoreUrl::Sqlite(path) => Box::new(SqliteStore::open_with(
+            &path.to_string_lossy(),
+            limits.lock_timeout,
+        )?),
+        StoreUrl::Postgres(pg) => Box::new(PostgresStore::open(pg, limits)?),
     })
 }

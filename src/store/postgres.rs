@@ -39,6 +39,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// A PostgreSQL article store.
 pub struct PostgresStore {
     location: String,
+    /// How long a statement waits for a row lock (`lock_timeout`).
+    lock_timeout: Duration,
     /// Settings for new connections (the LISTEN one), TLS included.
     pub(super) config: tokio_postgres::Config,
     pub(super) tls: MakeRustlsConnect,
@@ -55,13 +57,22 @@ fn utc_text(column: &str) -> String {
 impl PostgresStore {
     /// Connects to `url` with a pool of at most `pool_size` connections and
     /// migrates the schema. Call from outside any async context.
-    pub fn open(url: &PgUrl, pool_size: usize) -> Result<PostgresStore, StoreError> {
+    pub fn open(url: &PgUrl, limits: super::Limits) -> Result<PostgresStore, StoreError> {
+        let pool_size = limits.pool_size;
         let open_err = |e: &dyn std::error::Error| StoreError::Open {
             location: url.location.clone(),
             source: super::describe(e).into(),
         };
         let tls = super::pg_tls::connector(url)?;
         let mut config = url.config.clone();
+        // A write waiting on a row lock gives up (rolled back, nothing written)
+        // well before the HTTP request that asked for it times out.
+        let options = format!(
+            "{} -c lock_timeout={}",
+            config.get_options().unwrap_or(""),
+            limits.lock_timeout.as_millis()
+        );
+        config.options(options.trim());
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -104,6 +115,7 @@ impl PostgresStore {
             .map_err(|e| open_err(&e))?;
         let store = PostgresStore {
             location: url.location.clone(),
+            lock_timeout: limits.lock_timeout,
             config,
             tls,
             pool,
@@ -135,6 +147,15 @@ impl PostgresStore {
             let mut client = self.pool.get().await.map_err(|e| unavailable(&e))?;
             match f(&mut client).await {
                 Ok(v) => Ok(v),
+                Err(e)
+                    if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) =>
+                {
+                    Err(StoreError::Locked {
+                        location: self.location.clone(),
+                        operation,
+                        waited: self.lock_timeout,
+                    })
+                }
                 Err(e) if e.as_db_error().is_some() && !client.is_closed() => {
                     Err(StoreError::Postgres {
                         operation,

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, Row, params};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -19,6 +20,8 @@ const READERS: usize = 4;
 /// An SQLite article store.
 pub struct SqliteStore {
     location: String,
+    /// How long a write waits for another process's write lock.
+    lock_timeout: Duration,
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
 }
@@ -28,8 +31,15 @@ fn sql(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed, with its folder) and migrates the database at `path`.
+    /// Opens (creating if needed, with its folder) and migrates the database at
+    /// `path`; writes wait [`super::DEFAULT_LOCK_TIMEOUT`] for another writer.
     pub fn open(path: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, super::DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// [`SqliteStore::open`], with writes waiting at most `lock_timeout` for a
+    /// lock another process holds (`syndic import`, a CMS writing the tables).
+    pub fn open_with(path: &str, lock_timeout: Duration) -> Result<SqliteStore, StoreError> {
         let location = format!("sqlite:{path}");
         let open_err = |source: rusqlite::Error| StoreError::Open {
             location: location.clone(),
@@ -45,7 +55,7 @@ impl SqliteStore {
             })?;
         }
         let mut writer = Connection::open(path).map_err(open_err)?;
-        configure(&writer, WRITER_CACHE_KIB).map_err(open_err)?;
+        configure(&writer, WRITER_CACHE_KIB, lock_timeout).map_err(open_err)?;
         // Checkpoint every 64 MB of WAL rather than SQLite's 4 MB: each checkpoint
         // syncs the database file, and bulk imports would otherwise wait on hundreds.
         writer
@@ -58,13 +68,14 @@ impl SqliteStore {
                     path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
-                configure(&c, READER_CACHE_KIB)?;
+                configure(&c, READER_CACHE_KIB, lock_timeout)?;
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>, rusqlite::Error>>()
             .map_err(open_err)?;
         Ok(SqliteStore {
             location,
+            lock_timeout,
             writer: Mutex::new(writer),
             readers,
         })
@@ -86,6 +97,20 @@ impl SqliteStore {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Maps a write's error: a lock held past the busy timeout is [`StoreError::Locked`].
+    fn write_err(&self, operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        move |source| match source.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Locked {
+                    location: self.location.clone(),
+                    operation,
+                    waited: self.lock_timeout,
+                }
+            }
+            _ => StoreError::Sqlite { operation, source },
+        }
+    }
+
     fn writer(&self) -> MutexGuard<'_, Connection> {
         self.writer
             .lock()
@@ -93,8 +118,8 @@ impl SqliteStore {
     }
 }
 
-fn configure(c: &Connection, cache_kib: i64) -> rusqlite::Result<()> {
-    c.busy_timeout(std::time::Duration::from_secs(10))?;
+fn configure(c: &Connection, cache_kib: i64, lock_timeout: Duration) -> rusqlite::Result<()> {
+    c.busy_timeout(lock_timeout)?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "NORMAL")?;
     c.pragma_update(None, "cache_size", -cache_kib)?;
@@ -227,14 +252,18 @@ impl Store for SqliteStore {
         digests: &[String],
     ) -> Result<UpsertCounts, StoreError> {
         let mut conn = self.writer();
-        let tx = conn.transaction().map_err(sql("upsert"))?;
-        let stored = stored_digests(&tx, articles).map_err(sql("upsert"))?;
+        // The write lock first (waiting up to the busy timeout): a transaction
+        // that read first could not upgrade once another writer committed.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(self.write_err("upsert"))?;
+        let stored = stored_digests(&tx, articles).map_err(self.write_err("upsert"))?;
         let (counts, writes) = rows::plan_upsert(articles, digests, stored);
         for i in writes {
             write_one(&tx, &rows::StoredValues::of(&articles[i], &digests[i]))
-                .map_err(sql("upsert"))?;
+                .map_err(self.write_err("upsert"))?;
         }
-        tx.commit().map_err(sql("upsert"))?;
+        tx.commit().map_err(self.write_err("upsert"))?;
         Ok(counts)
     }
 
@@ -242,7 +271,7 @@ impl Store for SqliteStore {
         let n = self
             .writer()
             .execute("DELETE FROM articles WHERE id = ?1", [id])
-            .map_err(sql("delete"))?;
+            .map_err(self.write_err("delete"))?;
         Ok(n > 0)
     }
 
@@ -314,7 +343,7 @@ impl Store for SqliteStore {
         let mut conn = self.writer();
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql("prune"))?;
+            .map_err(self.write_err("prune"))?;
         let before = before.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
         let last: Option<i64> = tx
             .query_row(

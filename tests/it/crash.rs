@@ -58,7 +58,7 @@ api_token = "{TOKEN}"
         Site { dir, port }
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_syndic"));
         cmd.arg("--config")
             .arg(self.dir.path().join("config.toml"))

@@ -59,6 +59,7 @@ fn seeded(backend: Backend) -> Seeded {
         store,
         raw,
         _cleanup,
+        ..
     } = backend;
     let mut a = article("kept", "Gardé");
     a.published_at = SAMPLES_AS_OF

@@ -11,7 +11,14 @@ use syndic::store::{self, StoreError, StoreUrl};
 fn a_server_restart_is_answered_unavailable_then_recovered_without_a_failed_call() {
     let cluster = PgCluster::start();
     let url: StoreUrl = cluster.url().parse().unwrap();
-    let store = store::open(&url, 2).unwrap();
+    let store = store::open(
+        &url,
+        syndic::store::Limits {
+            pool_size: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(store.count().unwrap(), 0);
     assert_eq!(store.latest_seq().unwrap(), 0);
 

@@ -86,7 +86,13 @@ impl TlsCluster {
 
     fn open(&self, host: &str, params: &str) -> Result<Box<dyn Store>, StoreError> {
         let url: StoreUrl = self.url(host, params).parse().unwrap();
-        store::open(&url, 2)
+        store::open(
+            &url,
+            syndic::store::Limits {
+                pool_size: 2,
+                ..Default::default()
+            },
+        )
     }
 
     /// (sessions from 127.0.0.1, how many of them are encrypted), seen from the
@@ -178,7 +184,13 @@ fn a_missing_root_certificate_is_named() {
     let url: StoreUrl = "postgres://postgres@localhost:1/db?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"
         .parse()
         .unwrap();
-    let e = match store::open(&url, 1) {
+    let e = match store::open(
+        &url,
+        syndic::store::Limits {
+            pool_size: 1,
+            ..Default::default()
+        },
+    ) {
         Ok(_) => panic!("opened with a missing sslrootcert"),
         Err(e) => e.to_string(),
     };

@@ -14,6 +14,8 @@ pub(crate) struct Backend {
     pub(crate) store: Box<dyn Store>,
     /// Runs raw SQL as another program would (a CMS writing the tables).
     pub(crate) raw: Box<dyn Fn(&str)>,
+    /// Where another program connects (a file path, or a PostgreSQL URL).
+    pub(crate) url: String,
     pub(crate) _cleanup: Box<dyn std::any::Any>,
 }
 
@@ -31,6 +33,7 @@ pub(crate) fn sqlite() -> Backend {
     Backend {
         store: Box::new(store),
         raw: Box::new(raw),
+        url: path.display().to_string(),
         _cleanup: Box::new(dir),
     }
 }
@@ -51,6 +54,11 @@ impl Drop for DropSchema {
 }
 
 pub(crate) fn postgres() -> Backend {
+    postgres_with(syndic::store::Limits::default())
+}
+
+/// [`postgres`], opened within `limits`.
+pub(crate) fn postgres_with(limits: syndic::store::Limits) -> Backend {
     static N: AtomicUsize = AtomicUsize::new(0);
     let schema = format!(
         "syndic_test_{}_{}",
@@ -70,7 +78,7 @@ pub(crate) fn postgres() -> Backend {
     let syndic::store::StoreUrl::Postgres(pg) = url.parse().unwrap() else {
         unreachable!("a postgres:// URL")
     };
-    let store = PostgresStore::open(&pg, 4).unwrap();
+    let store = PostgresStore::open(&pg, limits).unwrap();
     let raw_url = url.clone();
     let raw = move |sql: &str| {
         postgres::Client::connect(&raw_url, postgres::NoTls)
@@ -81,6 +89,7 @@ pub(crate) fn postgres() -> Backend {
     Backend {
         store: Box::new(store),
         raw: Box::new(raw),
+        url,
         _cleanup: Box::new(DropSchema(schema)),
     }
 }
