@@ -15,6 +15,7 @@ mod common;
 mod support;
 
 mod conformance;
+mod differential;
 mod golden;
 mod http_api;
 mod http_bodies;
