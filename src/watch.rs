@@ -191,6 +191,7 @@ impl Watcher {
         if self.retry.is_empty() {
             self.applied.send_replace(self.cursor);
         }
+        self.metrics.watch_passes.inc();
     }
 
     /// Reads the change log from the cursor on and applies each article's current state.
