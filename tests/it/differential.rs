@@ -12,7 +12,8 @@
 //!
 //! The normal suite runs [`DEFAULT_CASES`] cases of up to [`DEFAULT_STEPS`]
 //! steps; `SYNDIC_DIFF_CASES=500 cargo test --release --test it differential::`
-//! runs more (`SYNDIC_DIFF_STEPS` sets the steps per case).
+//! runs more (`SYNDIC_DIFF_STEPS` sets the steps per case). A step is mostly
+//! one operation, at times a few (say a write and a clock move) before one pass.
 
 use crate::common;
 
@@ -118,6 +119,14 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0i64..90).prop_map(Op::Clock),
         1 => prop::sample::select(vec![60i64, 6 * 60, 24 * 60, 47 * 60, 48 * 60, 49 * 60])
             .prop_map(Op::Clock),
+    ]
+}
+
+/// What happens between two passes: mostly one operation, at times a few.
+fn step() -> impl Strategy<Value = Vec<Op>> {
+    prop_oneof![
+        3 => prop::collection::vec(op(), 1..=1),
+        1 => prop::collection::vec(op(), 2..=4),
     ]
 }
 
@@ -296,8 +305,9 @@ fn differences(live: &BTreeMap<String, Seen>, full: &BTreeMap<String, Seen>) -> 
 /// Steps run by every case (shrinking included), for the closing note.
 static STEPS: AtomicUsize = AtomicUsize::new(0);
 
-/// Runs one case: `initial` written before start-up, then `ops` one pass each.
-fn run_case(initial: &[Record], ops: &[Op]) -> Result<(), TestCaseError> {
+/// Runs one case: `initial` written before start-up, then each step's
+/// operations (several at times: a pass takes in all that is pending) and a pass.
+fn run_case(initial: &[Record], steps: &[Vec<Op>]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = Arc::new(config(dir.path()));
     let store: Arc<dyn Store> = Arc::new(common::fresh_store(dir.path()));
@@ -308,15 +318,17 @@ fn run_case(initial: &[Record], ops: &[Op]) -> Result<(), TestCaseError> {
     let clock = Arc::new(ManualClock::new(now));
     let feeds = dir.path().join("feeds");
     let mut watcher = start_watcher(&config, store.clone(), clock.clone(), &feeds);
-    for (step, op) in ops.iter().enumerate() {
-        match op {
-            Op::Upsert(r) => upsert(&*store, r, now),
-            Op::Delete(id) => {
-                store.delete(&format!("art-{id}")).expect("delete");
-            }
-            Op::Clock(minutes) => {
-                now += TimeDelta::minutes(*minutes);
-                clock.set(now);
+    for (step, ops) in steps.iter().enumerate() {
+        for op in ops {
+            match op {
+                Op::Upsert(r) => upsert(&*store, r, now),
+                Op::Delete(id) => {
+                    store.delete(&format!("art-{id}")).expect("delete");
+                }
+                Op::Clock(minutes) => {
+                    now += TimeDelta::minutes(*minutes);
+                    clock.set(now);
+                }
             }
         }
         watcher.pass();
@@ -331,7 +343,7 @@ fn run_case(initial: &[Record], ops: &[Op]) -> Result<(), TestCaseError> {
         let diff = differences(&live, &full);
         prop_assert!(
             diff.is_empty(),
-            "after step {step} ({op:?}) at {now}, {} document(s) differ:\n{}",
+            "after step {step} ({ops:?}) at {now}, {} document(s) differ:\n{}",
             diff.len(),
             diff.join("\n")
         );
@@ -359,9 +371,9 @@ fn incremental_equals_full_build() {
     });
     let strategy = (
         prop::collection::vec(record(), 0..10),
-        prop::collection::vec(op(), 1..=steps),
+        prop::collection::vec(step(), 1..=steps),
     );
-    let result = runner.run(&strategy, |(initial, ops)| run_case(&initial, &ops));
+    let result = runner.run(&strategy, |(initial, steps)| run_case(&initial, &steps));
     eprintln!(
         "differential: {cases} cases, {} live passes compared with a full build",
         STEPS.load(Ordering::Relaxed)
