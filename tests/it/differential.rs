@@ -246,7 +246,7 @@ fn seen(publisher: &Publisher, dir: &Path) -> BTreeMap<String, Seen> {
 
 /// A full pass of the store at `now`, as `syndic build` makes it.
 fn full_build(config: &Config, store: &dyn Store, now: DateTime<Utc>) -> BTreeMap<String, Seen> {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = scratch();
     let (index, _) = syndic::build::load_index(config, store, now).expect("load index");
     let publisher = Publisher::new();
     let pass = syndic::build::publish_all(config, store, &index, &publisher, dir.path())
@@ -305,10 +305,21 @@ fn differences(live: &BTreeMap<String, Seen>, full: &BTreeMap<String, Seen>) -> 
 /// Steps run by every case (shrinking included), for the closing note.
 static STEPS: AtomicUsize = AtomicUsize::new(0);
 
+/// A temporary folder, in memory where the system has one: a case writes a
+/// store and two folders of documents at every step, and disk is shared.
+fn scratch() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    match shm.is_dir() {
+        true => tempfile::tempdir_in(shm),
+        false => tempfile::tempdir(),
+    }
+    .expect("temporary folder")
+}
+
 /// Runs one case: `initial` written before start-up, then each step's
 /// operations (several at times: a pass takes in all that is pending) and a pass.
 fn run_case(initial: &[Record], steps: &[Vec<Op>]) -> Result<(), TestCaseError> {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = scratch();
     let config = Arc::new(config(dir.path()));
     let store: Arc<dyn Store> = Arc::new(common::fresh_store(dir.path()));
     let mut now: DateTime<Utc> = START.parse().expect("START");
