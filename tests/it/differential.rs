@@ -56,7 +56,8 @@ const AUTHORS: &[&str] = &["S.A", "S. A", "s.a", "Nadia Benali", "nadia benali",
 #[derive(Debug, Clone)]
 struct Record {
     id: usize,
-    /// Hours from the clock's time at the step (negative: in the past).
+    /// Hours from the clock's time at the step (negative: in the past), then
+    /// down to the hour.
     published_h: i64,
     /// Hours from publication to the last update.
     updated_h: i64,
@@ -132,7 +133,9 @@ fn step() -> impl Strategy<Value = Vec<Op>> {
 
 /// The JSON record of `r` written at `now`.
 fn record_json(r: &Record, now: DateTime<Utc>) -> Value {
-    let published = now + TimeDelta::hours(r.published_h);
+    // On the hour, so that articles written at different steps tie.
+    let hour = (now + TimeDelta::hours(r.published_h)).timestamp() / 3600 * 3600;
+    let published = DateTime::from_timestamp(hour, 0).expect("in range");
     let updated = published + TimeDelta::hours(r.updated_h);
     let title = ["Le titre", "Un autre titre & <plus>", "عنوان"][r.title];
     let mut v = json!({
