@@ -403,3 +403,23 @@ fn incremental_equals_full_build() {
 fn regression_empty_feed_is_the_same_whenever_rendered() {
     run_case(&[], &[vec![Op::Clock(1)]]).unwrap();
 }
+
+/// Found by the property: an edit of an article in the news window that moves
+/// only its update time (which a news entry does not show) left the news
+/// sitemap's fingerprint as published but not its Last-Modified, and the
+/// publisher dropped the document "said unchanged" (and robots.txt its line).
+#[test]
+fn regression_an_edit_in_the_news_window_keeps_the_news_sitemap() {
+    let article = |updated_h| Record {
+        id: 7,
+        published_h: -14,
+        updated_h,
+        draft: false,
+        title: 1,
+        section: None,
+        tags: vec![],
+        authors: vec![],
+        image: 0,
+    };
+    run_case(&[article(1)], &[vec![Op::Upsert(article(0))]]).unwrap();
+}
