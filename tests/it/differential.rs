@@ -1,7 +1,8 @@
 //! Incremental equals full: from a random store, random sequences of upserts
-//! (new tags, section moves, drafts, embargoes, image changes), deletes and
-//! clock moves go through the live path (`watch::Watcher::pass`, as `serve`
-//! runs it: change log → index → pipeline → publisher); after every step each
+//! and edits (new tags, section moves, drafts, embargoes, image changes, the
+//! publication time kept), deletes and clock moves go through the live path
+//! (`watch::Watcher::pass`, as `serve` runs it: change log → index → pipeline
+//! → publisher); after every step each
 //! published document (path, bytes, ETag, Last-Modified, kind) must equal a
 //! fresh full pass (`build::publish_all`, as `syndic build` and `serve`'s
 //! start-up run it) of the same store at the same time.
@@ -21,7 +22,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -74,6 +75,9 @@ struct Record {
 enum Op {
     /// Writes an article (new or not).
     Upsert(Record),
+    /// Writes an article keeping its stored publication time, as a CMS edit
+    /// does (new terms, another section, image, title, update time).
+    Edit(Record),
     /// Deletes an article (perhaps absent).
     Delete(usize),
     /// Moves the clock on by this many minutes.
@@ -115,7 +119,8 @@ fn record() -> impl Strategy<Value = Record> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => record().prop_map(Op::Upsert),
+        4 => record().prop_map(Op::Upsert),
+        3 => record().prop_map(Op::Edit),
         2 => (0..IDS).prop_map(Op::Delete),
         1 => (0i64..90).prop_map(Op::Clock),
         1 => prop::sample::select(vec![60i64, 6 * 60, 24 * 60, 47 * 60, 48 * 60, 49 * 60])
@@ -131,11 +136,15 @@ fn step() -> impl Strategy<Value = Vec<Op>> {
     ]
 }
 
-/// The JSON record of `r` written at `now`.
-fn record_json(r: &Record, now: DateTime<Utc>) -> Value {
-    // On the hour, so that articles written at different steps tie.
+/// The publication time of `r` written at `now`: on the hour, so that
+/// articles written at different steps tie.
+fn published_at(r: &Record, now: DateTime<Utc>) -> DateTime<Utc> {
     let hour = (now + TimeDelta::hours(r.published_h)).timestamp() / 3600 * 3600;
-    let published = DateTime::from_timestamp(hour, 0).expect("in range");
+    DateTime::from_timestamp(hour, 0).expect("in range")
+}
+
+/// The JSON record of `r` first published at `published`.
+fn record_json(r: &Record, published: DateTime<Utc>) -> Value {
     let updated = published + TimeDelta::hours(r.updated_h);
     let title = ["Le titre", "Un autre titre & <plus>", "عنوان"][r.title];
     let mut v = json!({
@@ -167,8 +176,8 @@ fn record_json(r: &Record, now: DateTime<Utc>) -> Value {
     v
 }
 
-fn upsert(store: &dyn Store, r: &Record, now: DateTime<Utc>) {
-    let v = record_json(r, now);
+fn upsert(store: &dyn Store, r: &Record, published: DateTime<Utc>) {
+    let v = record_json(r, published);
     let article = syndic::model::from_json(v.as_object().expect("an object"))
         .unwrap_or_else(|e| panic!("generated record is invalid: {e:?}"));
     store.upsert(&[article]).expect("upsert");
@@ -326,8 +335,12 @@ fn run_case(initial: &[Record], steps: &[Vec<Op>]) -> Result<(), TestCaseError> 
     let config = Arc::new(config(dir.path()));
     let store: Arc<dyn Store> = Arc::new(common::fresh_store(dir.path()));
     let mut now: DateTime<Utc> = START.parse().expect("START");
+    // Publication time of every stored article, for edits.
+    let mut stored: HashMap<usize, DateTime<Utc>> = HashMap::new();
     for r in initial {
-        upsert(&*store, r, now);
+        let published = published_at(r, now);
+        stored.insert(r.id, published);
+        upsert(&*store, r, published);
     }
     let clock = Arc::new(ManualClock::new(now));
     let feeds = dir.path().join("feeds");
@@ -335,8 +348,17 @@ fn run_case(initial: &[Record], steps: &[Vec<Op>]) -> Result<(), TestCaseError> 
     for (step, ops) in steps.iter().enumerate() {
         for op in ops {
             match op {
-                Op::Upsert(r) => upsert(&*store, r, now),
+                Op::Upsert(r) => {
+                    let published = published_at(r, now);
+                    stored.insert(r.id, published);
+                    upsert(&*store, r, published);
+                }
+                Op::Edit(r) => {
+                    let published = *stored.entry(r.id).or_insert(published_at(r, now));
+                    upsert(&*store, r, published);
+                }
                 Op::Delete(id) => {
+                    stored.remove(id);
                     store.delete(&format!("art-{id}")).expect("delete");
                 }
                 Op::Clock(minutes) => {
