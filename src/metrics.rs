@@ -27,6 +27,8 @@ pub struct Metrics {
     pub bytes_sent: Counter,
     /// Regeneration passes.
     pub regenerations: Counter,
+    /// Watch passes, those that found nothing to regenerate included.
+    pub watch_passes: Counter,
     /// Duration of regeneration passes, seconds.
     pub regeneration_seconds: Histogram,
     /// Units that failed to render (their last good version stayed).
@@ -62,6 +64,7 @@ impl Metrics {
             not_modified: Counter::default(),
             bytes_sent: Counter::default(),
             regenerations: Counter::default(),
+            watch_passes: Counter::default(),
             regeneration_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 16)),
             render_failures: Counter::default(),
             documents: Gauge::default(),
@@ -102,6 +105,11 @@ impl Metrics {
             "regenerations",
             "Regeneration passes",
             m.regenerations.clone(),
+        );
+        registry.register(
+            "watch_passes",
+            "Watch passes (store and clock looked at), with or without a regeneration",
+            m.watch_passes.clone(),
         );
         registry.register(
             "regeneration_duration_seconds",

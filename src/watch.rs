@@ -166,6 +166,7 @@ impl Watcher {
         if self.retry.is_empty() {
             self.applied.send_replace(self.cursor);
         }
+        self.metrics.watch_passes.inc();
     }
 
     /// Deletes change-log entries older than `[store] change_log_retention_hours`,

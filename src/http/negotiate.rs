@@ -8,56 +8,105 @@ use hyper::HeaderMap;
 use hyper::header::ACCEPT_ENCODING;
 use std::time::SystemTime;
 
-/// The encoding to send for an `Accept-Encoding` header: brotli, then gzip, when
-/// acceptable (q > 0); identity otherwise. Without the header, identity.
+/// The encoding to send for the request's `Accept-Encoding` (RFC 9110 §12.5.3).
+///
+/// Coding names and the `q` parameter name are case-insensitive; `x-gzip` is
+/// `gzip`; `*` stands for every coding not listed. The acceptable coding
+/// (q > 0) with the highest weight wins; on equal weights brotli, then gzip,
+/// then identity. Identity is acceptable without being listed (below any
+/// listed coding), unless `identity;q=0`, or `*;q=0` without an `identity`
+/// entry, refuses it. When nothing we have is acceptable, identity is sent
+/// anyway, as RFC 9110 recommends and nginx and Apache do, rather than a `406`
+/// a feed reader could do nothing with. Without the header, identity.
 pub fn choose_encoding(headers: &HeaderMap) -> Encoding {
-    let mut best = (Encoding::Identity, 0u8);
-    let mut star: Option<u16> = None;
-    let mut explicit: Vec<(String, u16)> = Vec::new();
-    for value in headers
-        .get_all(ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-    {
-        for item in value.split(',') {
+    let Some(accepted) = Accepted::parse(headers) else {
+        return Encoding::Identity;
+    };
+    let gzip = accepted
+        .listed("gzip")
+        .or_else(|| accepted.listed("x-gzip"))
+        .or(accepted.star);
+    let brotli = accepted.listed("br").or(accepted.star);
+    // Unlisted, identity ranks below every coding listed with a weight.
+    let identity = accepted
+        .listed("identity")
+        .or(accepted.star)
+        .unwrap_or(LOWEST_Q);
+    let candidates = [
+        (Encoding::Brotli, brotli.unwrap_or(0), 2u8),
+        (Encoding::Gzip, gzip.unwrap_or(0), 1),
+        (Encoding::Identity, identity, 0),
+    ];
+    candidates
+        .into_iter()
+        .filter(|&(_, q, _)| q > 0)
+        .max_by_key(|&(_, q, rank)| (q, rank))
+        .map_or(Encoding::Identity, |(encoding, _, _)| encoding)
+}
+
+/// The lowest weight that still means "acceptable" (q=0.001), in thousandths.
+const LOWEST_Q: u16 = 1;
+
+/// The weights an `Accept-Encoding` header gives, in thousandths.
+#[derive(Debug, Default)]
+struct Accepted {
+    /// Codings named (lower case) with their weight, in the order sent.
+    listed: Vec<(String, u16)>,
+    /// The weight of `*`, when present.
+    star: Option<u16>,
+}
+
+impl Accepted {
+    /// Every `Accept-Encoding` field of the request; `None` when there is none.
+    /// An entry whose weight is malformed counts as q=0 (never send a coding
+    /// the client's weight for it cannot be read).
+    fn parse(headers: &HeaderMap) -> Option<Accepted> {
+        let mut fields = headers.get_all(ACCEPT_ENCODING).iter().peekable();
+        fields.peek()?;
+        let mut accepted = Accepted::default();
+        for item in fields
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+        {
             let mut parts = item.split(';');
             let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = parts
-                .find_map(|p| p.trim().strip_prefix("q=").map(parse_q))
-                .unwrap_or(1000);
-            if coding == "*" {
-                star = Some(q);
-            } else if !coding.is_empty() {
-                explicit.push((coding, q));
+                .filter_map(|p| p.split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .map_or(Some(1000), |(_, value)| parse_q(value.trim()))
+                .unwrap_or(0);
+            match coding.as_str() {
+                "" => {}
+                "*" => accepted.star = accepted.star.or(Some(q)),
+                _ => accepted.listed.push((coding, q)),
             }
         }
+        Some(accepted)
     }
-    let q_of = |name: &str| {
-        explicit
+
+    /// The weight of a coding the header names (its first entry).
+    fn listed(&self, coding: &str) -> Option<u16> {
+        self.listed
             .iter()
-            .find(|(c, _)| c == name)
+            .find(|(c, _)| c == coding)
             .map(|&(_, q)| q)
-            .or(star)
-            .unwrap_or(0)
-    };
-    for (encoding, rank) in [(Encoding::Brotli, 2u8), (Encoding::Gzip, 1)] {
-        let name = encoding.token().unwrap_or("identity");
-        let q = if name == "gzip" {
-            q_of("gzip").max(q_of("x-gzip"))
-        } else {
-            q_of(name)
-        };
-        if q > 0 && rank > best.1 {
-            best = (encoding, rank);
-        }
     }
-    best.0
 }
 
-/// q-value in thousandths; malformed values count as 0 (not acceptable).
-fn parse_q(text: &str) -> u16 {
-    let q: f32 = text.trim().parse().unwrap_or(0.0);
-    (q.clamp(0.0, 1.0) * 1000.0).round() as u16
+/// An RFC 9110 qvalue (`0`, `0.`, `0.5`, `0.125`, `1`, `1.000`; at most three
+/// decimals, never above 1) in thousandths; `None` when malformed.
+fn parse_q(text: &str) -> Option<u16> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if fraction.len() > 3 || !digits(fraction) {
+        return None;
+    }
+    let thousandths: u16 = format!("{fraction:0<3}").parse().ok()?;
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
 }
 
 /// Whether the client already has this representation: `304 Not Modified`.
@@ -87,21 +136,96 @@ mod tests {
     use super::*;
     use hyper::header::HeaderValue;
 
-    fn accept(value: &str) -> Encoding {
-        let mut h = HeaderMap::new();
-        h.insert(ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
-        choose_encoding(&h)
+    /// (Accept-Encoding fields, what is sent); `None` is no header at all.
+    const CASES: &[(Option<&str>, Encoding)] = {
+        use Encoding::{Brotli as Br, Gzip, Identity as Id};
+        &[
+            (None, Id),
+            (Some(""), Id),
+            (Some("gzip, deflate, br"), Br),
+            (Some("gzip"), Gzip),
+            (Some("x-gzip"), Gzip),
+            (Some("deflate"), Id),
+            (Some("identity"), Id),
+            // Names and the q parameter are case-insensitive.
+            (Some("GZIP"), Gzip),
+            (Some("gzip;Q=0"), Id),
+            (Some("GZIP ; Q=0, BR;Q=0.5"), Br),
+            (Some("gzip; q=0"), Id),
+            (Some("gzip ;q=0 , br ; q=0"), Id),
+            (Some("Br;Q=0.000, GZip;q=0.001"), Gzip),
+            // Weights choose; equal weights prefer br, then gzip.
+            (Some("br;q=0.5, gzip;q=1"), Gzip),
+            (Some("br;q=0.5, gzip;q=0.5"), Br),
+            (Some("gzip;q=0.8, br;q=0.8, identity;q=0.8"), Br),
+            (Some("br;q=0.5, gzip;q=0.4, identity"), Id),
+            (Some("gzip;q=0.5, identity;q=0.4"), Gzip),
+            (Some("gzip;q=0.001"), Gzip),
+            (Some("gzip;level=9;q=0.5, br;q=0.4"), Gzip),
+            // `*` matches the codings not listed, identity included.
+            (Some("*"), Br),
+            (Some("*;q=0.5, br;q=0"), Gzip),
+            (Some("*;q=0.5, gzip;q=0.9"), Gzip),
+            (Some("*;q=0.9, gzip;q=0.5"), Br),
+            (Some("*;q=0"), Id),
+            (Some("*;q=0, gzip"), Gzip),
+            // Identity refused and nothing else acceptable: identity anyway.
+            (Some("identity;q=0"), Id),
+            (Some("identity;q=0, gzip;q=0"), Id),
+            (Some("*;q=0, identity;q=0"), Id),
+            (Some("identity;q=0, gzip;q=0.1"), Gzip),
+            // Malformed weights count as 0; empty entries are skipped.
+            (Some("gzip;q=2"), Id),
+            (Some("gzip;q=1.5"), Id),
+            (Some("gzip;q=1.001"), Id),
+            (Some("gzip;q=0.0001"), Id),
+            (Some("gzip;q=-1"), Id),
+            (Some("gzip;q=abc"), Id),
+            (Some("gzip;q="), Id),
+            (Some("gzip;q=.5"), Id),
+            (Some("br;q=x, gzip"), Gzip),
+            (Some("gzip;q=1.000"), Gzip),
+            (Some("gzip;q=0."), Id),
+            (Some(",, ,gzip;q=0.5,"), Gzip),
+            (Some(";q=1"), Id),
+        ]
+    };
+
+    #[test]
+    fn accept_encoding_table() {
+        for &(value, want) in CASES {
+            let mut h = HeaderMap::new();
+            if let Some(v) = value {
+                h.insert(ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            }
+            assert_eq!(choose_encoding(&h), want, "Accept-Encoding: {value:?}");
+        }
     }
 
     #[test]
-    fn prefers_brotli_then_gzip_and_honours_q_zero() {
-        assert_eq!(choose_encoding(&HeaderMap::new()), Encoding::Identity);
-        assert_eq!(accept("gzip, deflate, br"), Encoding::Brotli);
-        assert_eq!(accept("gzip"), Encoding::Gzip);
-        assert_eq!(accept("br;q=0, gzip;q=0.5"), Encoding::Gzip);
-        assert_eq!(accept("*;q=0"), Encoding::Identity);
-        assert_eq!(accept("*"), Encoding::Brotli);
-        assert_eq!(accept("identity"), Encoding::Identity);
-        assert_eq!(accept("GZIP ; Q=1"), Encoding::Gzip);
+    fn every_accept_encoding_field_counts() {
+        let mut h = HeaderMap::new();
+        h.append(ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0.5"));
+        h.append(ACCEPT_ENCODING, HeaderValue::from_static("BR;Q=0.9"));
+        assert_eq!(choose_encoding(&h), Encoding::Brotli);
+        let mut h = HeaderMap::new();
+        h.append(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        h.append(ACCEPT_ENCODING, HeaderValue::from_static("br;Q=0"));
+        assert_eq!(choose_encoding(&h), Encoding::Gzip);
+    }
+
+    #[test]
+    fn qvalues_in_thousandths() {
+        assert_eq!(parse_q("0"), Some(0));
+        assert_eq!(parse_q("0.5"), Some(500));
+        assert_eq!(parse_q("0.05"), Some(50));
+        assert_eq!(parse_q("0.125"), Some(125));
+        assert_eq!(parse_q("1"), Some(1000));
+        assert_eq!(parse_q("1.0"), Some(1000));
+        assert_eq!(parse_q("1.01"), None);
+        assert_eq!(parse_q("0.1234"), None);
+        assert_eq!(parse_q("01"), None);
+        assert_eq!(parse_q(""), None);
+        assert_eq!(parse_q("1e0"), None);
     }
 }

@@ -295,7 +295,7 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
         info: &info,
         items: &items,
     };
-    render::feed_documents(&config.site, &view, index.now()).map_err(|source| UnitError::Render {
+    render::feed_documents(&config.site, &view).map_err(|source| UnitError::Render {
         unit,
         what: what(),
         source,

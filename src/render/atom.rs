@@ -10,8 +10,8 @@ use atom_syndication::{
 };
 use chrono::{DateTime, Utc};
 
-/// Renders a feed as Atom. `now` is `updated` only for a feed with no entries.
-pub fn render(site: &Site, view: &FeedView, now: DateTime<Utc>) -> Result<Vec<u8>, RenderError> {
+/// Renders a feed as Atom.
+pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
     let dir = paths::feed_dir(view.info);
     let self_path = format!("{dir}{}", paths::ATOM);
     let feed = Feed {
@@ -21,8 +21,13 @@ pub fn render(site: &Site, view: &FeedView, now: DateTime<Utc>) -> Result<Vec<u8
             site.guid_authority,
             dir.trim_end_matches('/')
         ),
-        // Set explicitly: the crate's default is 1970-01-01.
-        updated: view.last_modified().unwrap_or(now).fixed_offset(),
+        // A feed with no entries (only the global one can be empty) says the
+        // epoch, not the time it was rendered: its bytes must derive from the
+        // store alone, whenever and wherever they are rendered.
+        updated: view
+            .last_modified()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+            .fixed_offset(),
         authors: vec![person(&site.publication_name)],
         links: vec![
             link(

@@ -142,11 +142,7 @@ impl FeedView<'_> {
 }
 
 /// The three documents of a feed.
-pub fn feed_documents(
-    site: &Site,
-    view: &FeedView,
-    now: DateTime<Utc>,
-) -> Result<Vec<Document>, RenderError> {
+pub fn feed_documents(site: &Site, view: &FeedView) -> Result<Vec<Document>, RenderError> {
     let last_modified = view.last_modified();
     let dir = paths::feed_dir(view.info);
     let doc = |name: &str, kind, body| Document {
@@ -158,7 +154,7 @@ pub fn feed_documents(
     };
     Ok(vec![
         doc(paths::RSS, DocKind::Rss, rss::render(site, view)?),
-        doc(paths::ATOM, DocKind::Atom, atom::render(site, view, now)?),
+        doc(paths::ATOM, DocKind::Atom, atom::render(site, view)?),
         doc(
             paths::JSON,
             DocKind::JsonFeed,

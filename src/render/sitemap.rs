@@ -134,16 +134,24 @@ fn part(
     path: String,
     published: PublishedFingerprint,
 ) -> Document {
+    let last_modified = entries.iter().map(|e| e.updated).max();
     // One buffer hashed at once (BLAKE3 then works on many chunks in parallel
     // lanes); the same hash as feeding the pieces one by one, several times faster.
-    let mut hashed = Vec::with_capacity(open.len() + 16 * entries.len() + close.len());
+    let mut hashed = Vec::with_capacity(open.len() + 16 * entries.len() + close.len() + 12);
     hashed.extend_from_slice(open.as_bytes());
     entries
         .iter()
         .for_each(|e| hashed.extend_from_slice(&e.fingerprint));
     hashed.extend_from_slice(close.as_bytes());
+    // Last-Modified too: a news entry does not show its update time, so an edit
+    // can move Last-Modified without changing a byte, and a document said
+    // unchanged must be the published one, validators included.
+    let (secs, nanos) = last_modified.map_or((i64::MIN, 0), |t| {
+        (t.timestamp(), t.timestamp_subsec_nanos())
+    });
+    hashed.extend_from_slice(&secs.to_le_bytes());
+    hashed.extend_from_slice(&nanos.to_le_bytes());
     let fingerprint = blake3::hash(&hashed).to_hex()[..24].to_owned();
-    let last_modified = entries.iter().map(|e| e.updated).max();
     if published(&path).as_deref() == Some(fingerprint.as_str()) {
         return Document::unchanged(path, DocKind::Sitemap, last_modified, fingerprint);
     }

@@ -446,6 +446,9 @@ fn gzip_and_brotli_variants_decode_to_the_identity_bytes() {
     for (accept, coding) in [
         ("gzip, deflate, br", Some("br")),
         ("br;q=0, gzip", Some("gzip")),
+        ("BR;Q=0, GZip", Some("gzip")),
+        ("br;q=0.5, gzip;q=1", Some("gzip")),
+        ("identity;q=0", None),
         ("gzip;q=0", None),
         ("identity", None),
         ("deflate", None),

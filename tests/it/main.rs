@@ -17,6 +17,7 @@ mod support;
 mod concurrent_writers;
 mod conformance;
 mod crash;
+mod differential;
 mod every_document;
 mod golden;
 mod hostile_api;
