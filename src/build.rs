@@ -149,15 +149,7 @@ pub fn publish_all(
     let mut failed = Vec::new();
     let (to_writer, commits) = std::sync::mpsc::sync_channel(1);
     let written = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || {
-            let mut first_error = Ok(());
-            for published in commits {
-                let written = crate::publish::mirror_commit(dir, &published);
-                first_error = first_error.and(written);
-                publisher.mirrored(&published);
-            }
-            first_error
-        });
+        let writer = scope.spawn(move || crate::publish::mirror_loop(dir, publisher, commits));
         for units in full_pass_batches(index) {
             let outcome = pipeline::run(&sources, publisher, &units);
             failed.extend(log_failures(&outcome).iter().map(|f| f.unit()));

@@ -67,7 +67,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     let mirror_publisher = publisher.clone();
     std::thread::Builder::new()
         .name("syndic-disk".into())
-        .spawn(move || crate::watch::mirror_loop(dir, mirror_publisher, disk_rx))
+        .spawn(move || crate::publish::mirror_loop(&dir, &mirror_publisher, disk_rx))
         .map_err(|e| ServeError::Task(e.to_string()))?;
     let (applied_tx, applied_rx) = tokio::sync::watch::channel(cursor);
     let (nudge_tx, nudges) = std::sync::mpsc::channel();

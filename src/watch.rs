@@ -222,16 +222,3 @@ impl Watcher {
         Ok(())
     }
 }
-
-/// The disk mirror: applies each commit's changes under the output folder, in
-/// order; bodies written may then leave memory (see [`Publisher::trim`]).
-pub fn mirror_loop(
-    dir: std::path::PathBuf,
-    publisher: Arc<Publisher>,
-    commits: Receiver<Published>,
-) {
-    for published in commits {
-        let _ = crate::publish::mirror_commit(&dir, &published); // logged there
-        publisher.mirrored(&published);
-    }
-}

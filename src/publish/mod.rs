@@ -13,7 +13,7 @@ mod bodies;
 mod disk;
 
 pub use artifact::{Artifact, BodyError, Encoding, digest_of};
-pub use disk::{DiskError, mirror_commit, prune_dir, write_atomically};
+pub use disk::{DiskError, mirror_commit, mirror_loop, prune_dir, write_atomically};
 
 use crate::index::Unit;
 use crate::render::Document;

@@ -14,6 +14,7 @@ mod news;
 pub mod paths;
 mod rss;
 mod sitemap;
+mod splice;
 mod xml;
 
 use crate::config::Site;
@@ -21,6 +22,9 @@ use crate::index::{FeedInfo, FeedKind};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+/// Times in sitemaps and JSON Feed (W3C Datetime: RFC 3339, UTC, whole seconds,
+/// `Z`) are written exactly as the store keeps them: one function for both.
+pub use crate::model::store_time as w3c_time;
 pub use directory::{html_index, opml, robots};
 pub use items::RenderedItem;
 pub use news::{news_entry, news_sitemap, news_sitemap_from};
@@ -175,9 +179,4 @@ pub fn guid(site: &Site, article_id: &str) -> String {
         site.guid_authority,
         paths::encode_segment(article_id)
     )
-}
-
-/// Formats a time as RFC 3339 in UTC with a `Z` (sitemaps, JSON Feed).
-pub fn w3c_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -4,10 +4,10 @@
 //! (`…T16-2.xml` and on for an hour of more than 1,000).
 
 use super::sitemap::{
-    SITEMAP_NS, SitemapRef, UrlEntry, indent, part_path, split_into_files, write_index,
+    SITEMAP_NS, SitemapRef, UrlEntry, indent, part_path, sitemap_index, split_into_files,
 };
 use super::xml::{self, text_element};
-use super::{DocKind, Document, PublishedFingerprint, RenderError, paths, w3c_time};
+use super::{Document, PublishedFingerprint, RenderError, paths, w3c_time};
 use crate::config::Site;
 use crate::model::LinkRow;
 
@@ -98,15 +98,7 @@ pub fn news_sitemap_from(
             lastmod: d.last_modified,
         })
         .collect();
-    let body = xml::document(paths::NEWS_SITEMAP, |w| write_index(w, site, &refs))?;
-    let last_modified = refs.iter().filter_map(|r| r.lastmod).max();
-    docs.push(Document {
-        path: paths::NEWS_SITEMAP.into(),
-        kind: DocKind::Sitemap,
-        body,
-        last_modified,
-        fingerprint: None,
-    });
+    docs.push(sitemap_index(site, paths::NEWS_SITEMAP, &refs)?);
     Ok(docs)
 }
 

@@ -216,7 +216,7 @@ pub fn sitemap_index(
 }
 
 /// Writes a `<sitemapindex>` element.
-pub fn write_index(w: &mut XmlWriter, site: &Site, sitemaps: &[SitemapRef]) -> std::io::Result<()> {
+fn write_index(w: &mut XmlWriter, site: &Site, sitemaps: &[SitemapRef]) -> std::io::Result<()> {
     w.write_event(Event::Start(
         BytesStart::new("sitemapindex").with_attributes([("xmlns", SITEMAP_NS)]),
     ))?;
