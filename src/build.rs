@@ -90,6 +90,7 @@ fn full_pass_caches(index: &Index) -> pipeline::Caches {
     pipeline::Caches {
         links: pipeline::LinkCache::default(),
         items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
+        sitemaps: pipeline::SitemapFiles::default(),
     }
 }
 
@@ -122,6 +123,8 @@ pub struct FullPass {
     pub removed: usize,
     /// Sitemap rows of recent articles, kept for the passes that follow.
     pub links: pipeline::LinkCache,
+    /// The sitemap files rendered, kept for the passes that follow.
+    pub sitemaps: pipeline::SitemapFiles,
     /// The first document that could not be written (it stays in memory).
     pub disk_error: Option<DiskError>,
 }
@@ -174,6 +177,7 @@ pub fn publish_all(
         failed,
         removed: prune_dir(dir, &keep)?,
         links: caches.links,
+        sitemaps: caches.sitemaps,
         disk_error,
     })
 }

@@ -53,6 +53,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     let caches = crate::pipeline::Caches {
         links: first.links,
         items: crate::pipeline::ItemCache::default(),
+        sitemaps: first.sitemaps,
     };
     let failed = first.failed;
     let metrics = Arc::new(Metrics::new());

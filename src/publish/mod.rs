@@ -18,7 +18,7 @@ pub use disk::{DiskError, mirror_commit, mirror_loop, prune_dir, write_atomicall
 use crate::index::Unit;
 use crate::render::Document;
 use arc_swap::ArcSwap;
-use imbl::{HashMap, OrdSet};
+use imbl::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -27,8 +27,6 @@ use std::sync::Arc;
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     docs: HashMap<Arc<str>, Arc<Artifact>>,
-    /// Every path, in order: a folder's documents without a walk over all.
-    paths: OrdSet<Arc<str>>,
     units: HashMap<Unit, Vec<Arc<str>>>,
     /// Increases with every commit that changed something.
     pub generation: u64,
@@ -53,16 +51,6 @@ impl Snapshot {
     /// Every artifact, in no particular order.
     pub fn artifacts(&self) -> impl Iterator<Item = &Arc<Artifact>> {
         self.docs.values()
-    }
-
-    /// Artifacts whose path starts with `prefix`, sorted by path.
-    pub fn with_prefix(&self, prefix: &str) -> Vec<&Arc<Artifact>> {
-        let start: Arc<str> = prefix.into();
-        self.paths
-            .range(start..)
-            .take_while(|p| p.starts_with(prefix))
-            .filter_map(|p| self.docs.get(p))
-            .collect()
     }
 }
 
@@ -130,11 +118,6 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// The generation as staged so far.
-    pub fn view(&self) -> &Snapshot {
-        &self.next
-    }
-
     /// Replaces the documents of a unit: unchanged bytes keep their artifact (and
     /// ETag), paths the unit no longer produces are removed.
     pub fn replace_unit(&mut self, unit: Unit, docs: Vec<Document>) {
@@ -159,14 +142,12 @@ impl Staging {
             if !same {
                 let artifact = Arc::new(Artifact::new(doc, digest));
                 self.next.docs.insert(path.clone(), artifact.clone());
-                self.next.paths.insert(path.clone());
                 self.published.changed.push(artifact);
             }
             new_paths.push(path);
         }
         for gone in old_paths.into_iter().filter(|p| !new_paths.contains(p)) {
             self.next.docs.remove(&gone);
-            self.next.paths.remove(&gone);
             self.published.removed.push(gone);
         }
         if !new_paths.is_empty() {

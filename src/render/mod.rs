@@ -84,9 +84,9 @@ pub struct Document {
 }
 
 impl Document {
-    /// A document whose bytes are the ones already published under `path` with
+    /// A document whose bytes are the ones rendered before under `path` with
     /// this fingerprint (the renderer was told so, and did not assemble them
-    /// again): its body is empty and publishing keeps the published artifact.
+    /// again): its body is empty and publishing keeps the artifact it has.
     pub fn unchanged(
         path: String,
         kind: DocKind,
@@ -109,9 +109,10 @@ impl Document {
     }
 }
 
-/// The fingerprint of what is published under a path, if anything: lets a
-/// renderer skip assembling a part whose fingerprint is the same.
-pub type PublishedFingerprint<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// The fingerprint of what was rendered before under a path, if anything (the
+/// caller keeps it): lets a renderer skip assembling a part whose fingerprint
+/// is the same.
+pub type PreviousFingerprint<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// A feed to render: which feed, and its items, newest first.
 #[derive(Debug, Clone, Copy)]

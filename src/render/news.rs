@@ -7,7 +7,7 @@ use super::sitemap::{
     SITEMAP_NS, SitemapRef, UrlEntry, indent, part_path, sitemap_index, split_into_files,
 };
 use super::xml::{self, text_element};
-use super::{Document, PublishedFingerprint, RenderError, paths, w3c_time};
+use super::{Document, PreviousFingerprint, RenderError, paths, w3c_time};
 use crate::config::Site;
 use crate::model::LinkRow;
 
@@ -58,11 +58,12 @@ pub fn news_entry(site: &Site, row: &LinkRow) -> Result<UrlEntry, RenderError> {
 
 /// The news sitemap from rendered entries (newest first): one file up to 1,000
 /// URLs, else parts by hour of publication (of at most 1,000) under an index.
-/// Parts whose fingerprint `published` already has are not assembled again.
+/// Parts whose fingerprint `published` says was rendered before are not
+/// assembled again.
 pub fn news_sitemap_from(
     site: &Site,
     entries: &[&UrlEntry],
-    published: PublishedFingerprint,
+    published: PreviousFingerprint,
 ) -> Result<Vec<Document>, RenderError> {
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:news=\"{NEWS_NS}\">"

@@ -2,7 +2,7 @@
 //! month of first publication, split at 50,000 URLs or 50 MB, and the index.
 
 use super::xml::{self, XmlWriter, text_element};
-use super::{DocKind, Document, PublishedFingerprint, RenderError, paths, w3c_time};
+use super::{DocKind, Document, PreviousFingerprint, RenderError, paths, w3c_time};
 use crate::config::Site;
 use crate::index::Month;
 use crate::model::LinkRow;
@@ -87,14 +87,14 @@ pub fn month_sitemaps_from(month: Month, entries: &[&UrlEntry]) -> Vec<Document>
 }
 
 /// Concatenates entries into files of at most `max_urls` entries and 50 MB each.
-/// A file whose fingerprint `published` already has is not assembled again
-/// (see [`Document::unchanged`]).
+/// A file whose fingerprint `published` says was rendered before is not
+/// assembled again (see [`Document::unchanged`]).
 pub fn split_into_files(
     open: &str,
     entries: &[&UrlEntry],
     max_urls: usize,
     path: impl Fn(usize) -> String,
-    published: PublishedFingerprint,
+    published: PreviousFingerprint,
 ) -> Vec<Document> {
     let close = "\n</urlset>\n";
     let mut docs = Vec::new();
@@ -126,13 +126,13 @@ pub fn split_into_files(
 }
 
 /// One file of entries: its fingerprint first (hashes of the entries), then
-/// the bytes, unless that fingerprint is already published under `path`.
+/// the bytes, unless that fingerprint was rendered before under `path`.
 fn part(
     open: &str,
     close: &str,
     entries: &[&UrlEntry],
     path: String,
-    published: PublishedFingerprint,
+    published: PreviousFingerprint,
 ) -> Document {
     // One buffer hashed at once (BLAKE3 then works on many chunks in parallel
     // lanes); the same hash as feeding the pieces one by one, several times faster.
