@@ -21,6 +21,7 @@ mod http_bodies;
 mod http_live;
 mod http_server;
 mod import_cli;
+mod layers;
 mod properties;
 mod replicas;
 mod sitemap_schema;
