@@ -102,8 +102,9 @@ async fn respond<B>(
         h.insert(header::LAST_MODIFIED, lm);
     }
     h.insert(header::CACHE_CONTROL, state.cache_control.clone());
-    let self_url = paths::url(&state.config.site, &artifact.path);
-    if let Ok(link) = HeaderValue::try_from(format!("<{self_url}>; rel=\"self\"")) {
+    // One allocation, taken over by the header value: `<{paths::url}>; rel="self"`.
+    let (public_url, path) = (&state.config.site.public_url, &artifact.path);
+    if let Ok(link) = HeaderValue::try_from(format!("<{public_url}{path}>; rel=\"self\"")) {
         h.insert(header::LINK, link);
     }
     if not_modified(req.headers(), &artifact, encoding) {
