@@ -103,6 +103,7 @@ fn full_pass_caches(index: &Index) -> pipeline::Caches {
     pipeline::Caches {
         links: pipeline::LinkCache::default(),
         items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
+        sitemaps: pipeline::SitemapFiles::default(),
     }
 }
 
@@ -135,6 +136,8 @@ pub struct FullPass {
     pub removed: usize,
     /// Sitemap rows of recent articles, kept for the passes that follow.
     pub links: pipeline::LinkCache,
+    /// The sitemap files rendered, kept for the passes that follow.
+    pub sitemaps: pipeline::SitemapFiles,
     /// The first document that could not be written (it stays in memory).
     pub disk_error: Option<DiskError>,
 }
@@ -162,15 +165,7 @@ pub fn publish_all(
     let mut failed = Vec::new();
     let (to_writer, commits) = std::sync::mpsc::sync_channel(1);
     let written = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || {
-            let mut first_error = Ok(());
-            for published in commits {
-                let written = crate::publish::mirror_commit(dir, &published);
-                first_error = first_error.and(written);
-                publisher.mirrored(&published);
-            }
-            first_error
-        });
+        let writer = scope.spawn(move || crate::publish::mirror_loop(dir, publisher, commits));
         for units in full_pass_batches(index) {
             let outcome = pipeline::run(&sources, publisher, &units);
             failed.extend(log_failures(&outcome).iter().map(|f| f.unit()));
@@ -195,6 +190,7 @@ pub fn publish_all(
         failed,
         removed: prune_dir(dir, &keep)?,
         links: caches.links,
+        sitemaps: caches.sitemaps,
         disk_error,
     })
 }

@@ -3,13 +3,14 @@
 //! Owns: reading, overriding and checking every setting, with messages that name
 //! the key, the value and what is expected. Must not: open the store or any socket.
 
-use crate::store::StoreUrl;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+mod store_url;
 mod values;
+pub use store_url::{PgUrl, SslMode, StoreUrl, StoreUrlError};
 pub use values::{BaseUrl, LanguageTag};
 
 /// Everything wrong with a configuration, with where and how to fix it.

@@ -4,29 +4,40 @@
 //!
 //! ```text
 //! store ──changes──▶ index ──dirty units──▶ render ──bytes──▶ publish ──▶ http
-//!                      ▲
-//!         watch: store cursor moved ∪ ingest nudge ∪ clock deadline
+//!                      ▲                                                 │
+//!         watch: store cursor moved ∪ ingest nudge ∪ clock deadline ◀────┘
 //! ```
+//!
+//! Each stage uses only the stages before it (and [`model`], [`config`]); the
+//! orchestration modules ([`pipeline`], [`build`], [`watch`], [`serve`],
+//! [`import`]) wire the stages they name. `tests/it/layers.rs` checks every
+//! `crate::` path against this map.
 //!
 //! * [`model`]: the article record, validated; the one place text is cleaned.
 //! * [`config`]: `config.toml` and `SYNDIC_*` overrides.
 //! * [`store`]: SQL only: schema, upserts, reads by id, the change log.
 //! * [`index`]: in memory, what deciding needs: per feed its ordered visible
-//!   articles; applying a change says which documents it dirtied; time is passed in.
+//!   articles; applying a change says which documents it dirtied; time is passed
+//!   in. Uses the store's row types.
 //! * [`render`]: pure functions from views to bytes (RSS, Atom, JSON Feed,
 //!   sitemaps, robots.txt, OPML, HTML directory); a feed item is rendered once
 //!   per article version and spliced into every feed showing it.
-//! * [`publish`]: bytes to artifacts (ETag, encodings), generations swapped
-//!   atomically, files written under `feeds/`; bodies already written leave
-//!   memory beyond a budget and are read back when asked for.
+//! * [`publish`]: documents to complete artifacts (digest, validators as text,
+//!   encodings), generations swapped atomically, files written under `feeds/`
+//!   (one mirror loop for build and serve); bodies already written leave memory
+//!   beyond a budget and are read back when asked for. No HTTP types.
+//! * [`http`]: the server: reads published artifacts and makes the headers;
+//!   plus the ingest API, which writes the store and nudges [`watch`].
+//! * [`pipeline`]: glue: index + store + render + publish for a set of units,
+//!   with what is kept between passes (feed items, sitemap entries, and the
+//!   sitemap files rendered, from which the sitemap index and robots.txt are
+//!   made: nothing is read back from publish).
 //! * [`build`]: the full pass (batches, bounded memory) shared by `syndic build`
 //!   and `serve`'s start-up, and the demo seed.
-//! * [`pipeline`]: glue: index + store + render + publish for a set of units,
-//!   with the caches kept between passes (feed items, sitemap entries).
 //! * [`import`]: JSON Lines into the store, streaming.
-//! * [`http`]: the server; reads published artifacts, plus the ingest API.
 //! * [`watch`]: the loop that keeps everything current; [`metrics`] it keeps.
-//! * [`serve`]: wiring of all the above for `syndic serve`.
+//! * [`serve`]: wiring of all the above for `syndic serve`; `cli` parses the
+//!   command line.
 
 pub mod build;
 pub mod config;

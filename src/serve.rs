@@ -36,7 +36,7 @@ struct Prepared {
     nudges: std::sync::mpsc::Receiver<Nudge>,
     /// Writes published documents under `output.dir`; ends once the watcher
     /// (which sends to it) has stopped and everything sent is written.
-    mirror_thread: std::thread::JoinHandle<()>,
+    mirror_thread: std::thread::JoinHandle<Result<(), crate::publish::DiskError>>,
 }
 
 fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError> {
@@ -54,59 +54,51 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     ));
     let first =
         build::publish_all(&config, &*store, &index, &publisher, &dir).map_err(BuildError::from)?;
-    let caches = crate::pipeline::Caches {
-        links: first.links,
-        items: crate::pipeline::ItemCache::default(),
-    };
-    let failed = first.failed;
     let metrics = Arc::new(Metrics::new());
     metrics.store_up.set(1);
     metrics.documents.set(publisher.snapshot().len() as i64);
     metrics.articles.set(index.article_count() as i64);
     metrics.index_bytes.set(index.memory_bytes() as i64);
-    metrics.render_failures.inc_by(failed.len() as u64);
+    metrics.render_failures.inc_by(first.failed.len() as u64);
     tracing::info!(documents = publisher.snapshot().len(), articles = index.article_count(),
         elapsed = ?started.elapsed(), dir = %dir.display(), "first build done and mirrored on disk");
     let (disk_tx, disk_rx) = std::sync::mpsc::channel();
     let mirror_publisher = publisher.clone();
     let mirror_thread = std::thread::Builder::new()
         .name("syndic-disk".into())
-        .spawn(move || crate::watch::mirror_loop(dir, mirror_publisher, disk_rx))
+        .spawn(move || crate::publish::mirror_loop(&dir, &mirror_publisher, disk_rx))
         .map_err(|e| ServeError::Task(e.to_string()))?;
-    let (applied_tx, applied_rx) = tokio::sync::watch::channel(cursor);
     let (nudge_tx, nudges) = std::sync::mpsc::channel();
     let listener_nudge = nudge_tx.clone();
     store.listen(Box::new(move || {
         listener_nudge.send(Nudge::Changed).is_ok()
     }));
+    let services = crate::watch::Services {
+        config: config.clone(),
+        store: store.clone(),
+        publisher: publisher.clone(),
+        clock,
+        metrics: metrics.clone(),
+    };
+    let start = crate::watch::Start {
+        index,
+        cursor,
+        first,
+    };
+    let watcher = Watcher::new(services, start).mirror_to(disk_tx);
     let state = Arc::new(AppState {
         config: config.clone(),
         publisher: publisher.clone(),
         store: store.clone(),
         metrics: metrics.clone(),
         nudge: std::sync::Mutex::new(nudge_tx),
-        applied: applied_rx,
+        applied: watcher.applied(),
         cache_control: hyper::header::HeaderValue::from_str(&format!(
             "public, max-age={}",
             config.server.max_age
         ))
         .unwrap_or(hyper::header::HeaderValue::from_static("public")),
     });
-    let watcher = Watcher {
-        config,
-        store,
-        index,
-        cursor,
-        publisher,
-        clock,
-        metrics,
-        disk: Some(disk_tx),
-        applied: applied_tx,
-        failures: 0,
-        retry: failed.into_iter().collect(),
-        caches,
-        next_prune: None,
-    };
     Ok(Prepared {
         state,
         watcher,

@@ -76,34 +76,124 @@ pub enum Nudge {
     Stop,
 }
 
-/// What the loop works with.
+/// What the loop works with. Made by [`Watcher::new`]; everything in it is
+/// kept current by the loop itself.
 pub struct Watcher {
+    /// Settings.
+    config: Arc<Config>,
+    /// The store followed.
+    store: Arc<dyn Store>,
+    /// The index, as of `cursor`.
+    index: Index,
+    /// Last change-log entry applied.
+    cursor: u64,
+    /// Where generations are committed.
+    publisher: Arc<Publisher>,
+    /// Time.
+    clock: Arc<dyn Clock>,
+    /// Metrics to keep.
+    metrics: Arc<Metrics>,
+    /// Receives what each commit changed, to mirror it on disk.
+    disk: Option<Sender<Published>>,
+    /// Tells waiters how far the served documents have caught up.
+    applied: tokio::sync::watch::Sender<u64>,
+    /// Store failures in a row (0 when the last poll succeeded): the poll backs off.
+    failures: u32,
+    /// Units whose last rendering failed: tried again at the next pass.
+    retry: Dirty,
+    /// Sitemap rows, feed items and sitemap files, kept between passes.
+    caches: crate::pipeline::Caches,
+    /// When the change log is next pruned (`None`: at the next pass).
+    next_prune: Option<DateTime<Utc>>,
+}
+
+/// Where a watcher starts: an index, the change-log cursor it reflects, and
+/// what the first full pass of it left.
+pub struct Start {
+    /// The index as loaded.
+    pub index: Index,
+    /// The cursor of the scan the index was loaded from.
+    pub cursor: u64,
+    /// What the first full pass of `index` into the publisher left.
+    pub first: crate::build::FullPass,
+}
+
+/// What the loop is given: settings, the store, where to publish, time, metrics.
+pub struct Services {
     /// Settings.
     pub config: Arc<Config>,
     /// The store followed.
     pub store: Arc<dyn Store>,
-    /// The index, as of `cursor`.
-    pub index: Index,
-    /// Last change-log entry applied.
-    pub cursor: u64,
-    /// Where generations are committed.
+    /// Where generations are committed (holding the first full pass).
     pub publisher: Arc<Publisher>,
     /// Time.
     pub clock: Arc<dyn Clock>,
     /// Metrics to keep.
     pub metrics: Arc<Metrics>,
-    /// Receives what each commit changed, to mirror it on disk.
-    pub disk: Option<Sender<Published>>,
-    /// Tells waiters how far the served documents have caught up.
-    pub applied: tokio::sync::watch::Sender<u64>,
-    /// Store failures in a row (0 when the last poll succeeded): the poll backs off.
-    pub failures: u32,
-    /// Units whose last rendering failed: tried again at the next pass.
-    pub retry: Dirty,
-    /// Sitemap rows and feed items of articles, kept between passes.
-    pub caches: crate::pipeline::Caches,
-    /// When the change log is next pruned (`None`: at the next pass).
-    pub next_prune: Option<DateTime<Utc>>,
+}
+
+impl Watcher {
+    /// A watcher that goes on from `start`: the first pass's failures are
+    /// retried at the next pass, its kept sitemap rows and files reused.
+    pub fn new(services: Services, start: Start) -> Watcher {
+        let Services {
+            config,
+            store,
+            publisher,
+            clock,
+            metrics,
+        } = services;
+        let Start {
+            index,
+            cursor,
+            first,
+        } = start;
+        Watcher {
+            config,
+            store,
+            index,
+            cursor,
+            publisher,
+            clock,
+            metrics,
+            disk: None,
+            applied: tokio::sync::watch::channel(cursor).0,
+            failures: 0,
+            retry: first.failed.into_iter().collect(),
+            caches: crate::pipeline::Caches {
+                links: first.links,
+                items: crate::pipeline::ItemCache::default(),
+                sitemaps: first.sitemaps,
+            },
+            next_prune: None,
+        }
+    }
+
+    /// Sends what each commit changes to `disk` (the mirror).
+    pub fn mirror_to(mut self, disk: Sender<Published>) -> Watcher {
+        self.disk = Some(disk);
+        self
+    }
+
+    /// Follows how far the served documents have caught up with the change log.
+    pub fn applied(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.applied.subscribe()
+    }
+
+    /// Where generations are committed.
+    pub fn publisher(&self) -> &Arc<Publisher> {
+        &self.publisher
+    }
+
+    /// The last change-log entry applied.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// Units whose last rendering failed, to be tried again.
+    pub fn retrying(&self) -> &Dirty {
+        &self.retry
+    }
 }
 
 impl Watcher {
@@ -295,16 +385,3 @@ impl Watcher {
 
 /// Units rendered and committed at a time by a reload.
 const RELOAD_BATCH: usize = 64;
-
-/// The disk mirror: applies each commit's changes under the output folder, in
-/// order; bodies written may then leave memory (see [`Publisher::trim`]).
-pub fn mirror_loop(
-    dir: std::path::PathBuf,
-    publisher: Arc<Publisher>,
-    commits: Receiver<Published>,
-) {
-    for published in commits {
-        let _ = crate::publish::mirror_commit(&dir, &published); // logged there
-        publisher.mirrored(&published);
-    }
-}

@@ -93,18 +93,20 @@ async fn respond<B>(
         HeaderValue::from_static(content_type(artifact.kind)),
     );
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    // Every value below was made once per document version, not per request.
-    h.insert(header::ETAG, artifact.etag_value(encoding).clone());
-    if let Some(lm) = artifact.last_modified_value() {
-        h.insert(header::LAST_MODIFIED, lm.clone());
+    // The validators' text was made once per document version (shared bytes,
+    // not copied); the self link is the public URL and the path.
+    if let Some(etag) = header_value(artifact.etag(encoding)) {
+        h.insert(header::ETAG, etag);
+    }
+    if let Some(lm) = artifact.http_date().and_then(header_value) {
+        h.insert(header::LAST_MODIFIED, lm);
     }
     h.insert(header::CACHE_CONTROL, state.cache_control.clone());
-    let link = artifact.self_link.get_or_init(|| {
-        let self_url = paths::url(&state.config.site, &artifact.path);
-        HeaderValue::from_str(&format!("<{self_url}>; rel=\"self\""))
-            .unwrap_or(HeaderValue::from_static(""))
-    });
-    h.insert(header::LINK, link.clone());
+    // One allocation, taken over by the header value: `<{paths::url}>; rel="self"`.
+    let (public_url, path) = (&state.config.site.public_url, &artifact.path);
+    if let Ok(link) = HeaderValue::try_from(format!("<{public_url}{path}>; rel=\"self\"")) {
+        h.insert(header::LINK, link);
+    }
     if not_modified(req.headers(), &artifact, encoding) {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         return Ok(response);
@@ -138,4 +140,10 @@ async fn respond<B>(
     state.metrics.bytes_sent.inc_by(bytes.len() as u64);
     *response.body_mut() = Body::from(bytes);
     Ok(response)
+}
+
+/// A header value over shared bytes (no copy); `None` if they are not valid
+/// in a header, which publish's validators and the configured URL always are.
+fn header_value(text: &bytes::Bytes) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(text.clone()).ok()
 }

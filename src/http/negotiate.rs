@@ -112,9 +112,7 @@ fn parse_q(text: &str) -> Option<u16> {
 /// Whether the client already has this representation: `304 Not Modified`.
 pub fn not_modified(headers: &HeaderMap, artifact: &Artifact, encoding: Encoding) -> bool {
     if let Some(inm) = headers.typed_get::<IfNoneMatch>() {
-        let Ok(etag) = artifact
-            .etag_value(encoding)
-            .to_str()
+        let Ok(etag) = std::str::from_utf8(artifact.etag(encoding))
             .unwrap_or("")
             .parse::<ETag>()
         else {

@@ -191,7 +191,8 @@ pub struct LinkRow {
     pub image_url: Option<String>,
 }
 
-/// Formats a time the way the store keeps it: RFC 3339, UTC, whole seconds.
+/// Formats a time the way the store keeps it: RFC 3339, UTC, whole seconds,
+/// `Z`; also the W3C Datetime of sitemaps and JSON Feed (`render::w3c_time`).
 pub fn store_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

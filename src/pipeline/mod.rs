@@ -4,19 +4,23 @@
 //! pure renderers (in parallel for feeds and sitemap months), ordering units so
 //! that indexes follow what they list, and staging + committing one generation.
 //! A unit that fails keeps its last good documents; the failure is returned.
-//! Must not: decide what is dirty (the index does) or touch HTTP.
+//! Must not: decide what is dirty (the index does), read back what publishing
+//! holds (the sitemap index, robots.txt and news parts are made from the
+//! [`SitemapFiles`] it records) or touch HTTP.
 
 use crate::config::Config;
 use crate::index::{Dirty, FeedKey, Index, Unit};
 use crate::publish::{Published, Publisher, Staging};
-use crate::render::{self, Document, FeedView, RenderError, SitemapRef, paths};
+use crate::render::{self, Document, FeedView, RenderError, paths};
 use crate::store::{Store, StoreError};
 use thiserror::Error;
 
 mod items;
 mod links;
+mod sitemaps;
 pub use items::{DEFAULT_ITEM_BUDGET, ItemCache, ItemError};
 pub use links::{LINK_CACHE_WINDOW, LinkCache};
+pub use sitemaps::SitemapFiles;
 
 /// Why one unit could not be rendered.
 #[derive(Debug, Error)]
@@ -83,14 +87,19 @@ pub struct Sources<'a> {
     pub caches: &'a Caches,
 }
 
-/// What is kept between units and passes: sitemap rows of recent articles and
-/// rendered feed items. Whoever applies changes must call [`Caches::forget`].
+/// What is kept between units and passes: sitemap rows of recent articles,
+/// rendered feed items and the sitemap files rendered. Whoever applies changes
+/// must call [`Caches::forget`].
 #[derive(Debug, Default)]
 pub struct Caches {
     /// Sitemap rows and entries of recent articles.
     pub links: LinkCache,
     /// Rendered feed items.
     pub items: ItemCache,
+    /// The sitemap files rendered so far: not a cache that may be dropped (the
+    /// sitemap index and robots.txt are made from it); it goes with the
+    /// publisher whose documents these passes rendered.
+    pub sitemaps: SitemapFiles,
 }
 
 impl Caches {
@@ -117,27 +126,32 @@ pub fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
         .partition(|u| matches!(u, Unit::Feed(_) | Unit::Month(_)));
     let mut outcome = Outcome::default();
     let mut staging = publisher.stage();
+    let sitemaps = &sources.caches.sitemaps;
     for (unit, result) in render_parallel(sources, &parallel) {
-        settle(&mut staging, &mut outcome, unit, result);
+        settle(&mut staging, sitemaps, &mut outcome, unit, result);
     }
     for unit in ordered {
-        let result = render_unit(sources, Some(staging.view()), unit);
-        let result = stamp(sources.index, unit, result);
-        settle(&mut staging, &mut outcome, unit, result);
+        let result = stamp(sources.index, unit, render_unit(sources, unit));
+        settle(&mut staging, sitemaps, &mut outcome, unit, result);
     }
     outcome.published = publisher.commit(staging);
     outcome
 }
 
+/// Stages what a unit rendered and records its sitemap files; a failure keeps both.
 fn settle(
     staging: &mut Staging,
+    sitemaps: &SitemapFiles,
     outcome: &mut Outcome,
     unit: Unit,
     result: Result<Vec<Document>, UnitError>,
 ) {
     outcome.rendered += 1;
     match result {
-        Ok(docs) => staging.replace_unit(unit, docs),
+        Ok(docs) => {
+            sitemaps.record(unit, &docs);
+            staging.replace_unit(unit, docs);
+        }
         Err(e) => outcome.failures.push(e),
     }
 }
@@ -151,18 +165,13 @@ fn render_parallel(sources: &Sources, units: &[Unit]) -> Vec<Rendered> {
     use rayon::prelude::*;
     units
         .par_iter()
-        .map(|&unit| {
-            (
-                unit,
-                stamp(sources.index, unit, render_unit(sources, None, unit)),
-            )
-        })
+        .map(|&unit| (unit, stamp(sources.index, unit, render_unit(sources, unit))))
         .collect()
 }
 
 /// A unit's `Last-Modified` never falls below the last time an article left it
-/// ([`Index::change_time`]). News parts are left as rendered (a part may be kept
-/// unchanged, so stamping it would differ between passes); their index takes it.
+/// ([`Index::change_time`]). Sitemaps take that floor while they render (it is
+/// part of a sitemap file's fingerprint); the other units are raised here.
 fn stamp(
     index: &Index,
     unit: Unit,
@@ -171,23 +180,19 @@ fn stamp(
     let Some(changed) = index.change_time(unit) else {
         return result;
     };
+    if matches!(unit, Unit::Month(_) | Unit::News) {
+        return result;
+    }
     result.map(|mut docs| {
         docs.iter_mut()
-            .filter(|d| unit != Unit::News || d.path == paths::NEWS_SITEMAP)
             .for_each(|d| d.last_modified = d.last_modified.max(Some(changed)));
         docs
     })
 }
 
-/// What the ordered units read of the staged generation: sitemap paths and dates.
-pub type StagedView<'a> = Option<&'a crate::publish::Snapshot>;
-
-fn render_unit(
-    sources: &Sources,
-    staged: StagedView,
-    unit: Unit,
-) -> Result<Vec<Document>, UnitError> {
+fn render_unit(sources: &Sources, unit: Unit) -> Result<Vec<Document>, UnitError> {
     let Sources { config, index, .. } = *sources;
+    let sitemaps = &sources.caches.sitemaps;
     let site = &config.site;
     let store_err = |source| UnitError::Store {
         unit,
@@ -212,18 +217,14 @@ fn render_unit(
                 .map(|l| l.month_entry())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(render_err)?;
-            Ok(render::month_sitemaps_from(month, &entries))
+            Ok(render::month_sitemaps_from(
+                month,
+                &entries,
+                index.change_time(unit),
+            ))
         }
         Unit::SitemapIndex => {
-            let refs: Vec<SitemapRef> = staged.map_or_else(Vec::new, |s| {
-                s.with_prefix("sitemaps/")
-                    .iter()
-                    .map(|a| SitemapRef {
-                        path: a.path.clone(),
-                        lastmod: a.last_modified,
-                    })
-                    .collect()
-            });
+            let refs = sitemaps.months();
             if refs.is_empty() {
                 return Ok(Vec::new());
             }
@@ -242,17 +243,15 @@ fn render_unit(
                 .map(|l| l.news_entry(site))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(render_err)?;
-            let published = |path: &str| staged.and_then(|s| s.get(path)).map(|a| a.digest.clone());
-            render::news_sitemap_from(site, &entries, &published).map_err(render_err)
+            let rendered = |path: &str| sitemaps.fingerprint(Unit::News, path);
+            render::news_sitemap_from(site, &entries, &rendered, index.change_time(unit))
+                .map_err(render_err)
         }
-        Unit::Robots => {
-            let has = |p: &str| staged.is_some_and(|s| s.get(p).is_some());
-            Ok(vec![render::robots(
-                site,
-                has(paths::SITEMAP_INDEX),
-                has(paths::NEWS_SITEMAP),
-            )])
-        }
+        Unit::Robots => Ok(vec![render::robots(
+            site,
+            sitemaps.has(Unit::SitemapIndex, paths::SITEMAP_INDEX),
+            sitemaps.has(Unit::News, paths::NEWS_SITEMAP),
+        )]),
         Unit::Directory => {
             let feeds: Vec<_> = index
                 .feeds()

@@ -1,10 +1,13 @@
 //! One servable document: bytes, validators and compressed variants.
+//!
+//! An artifact is complete when made: its validators are plain text (the strong
+//! ETag of each variant, the HTTP-date of Last-Modified), made once; `http`
+//! turns them into header values and never writes into an artifact.
 
 use crate::render::{DocKind, Document};
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use hyper::header::HeaderValue;
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -45,12 +48,10 @@ pub struct Artifact {
     pub digest: String,
     /// Newest change among what it shows.
     pub last_modified: Option<DateTime<Utc>>,
-    /// The ETag of each variant (identity, gzip, br), made once.
-    etags: [HeaderValue; 3],
-    /// The `Last-Modified` value, made once.
-    last_modified_value: Option<HeaderValue>,
-    /// The `Link: <…>; rel="self"` value, made on first use (it needs the public URL).
-    pub self_link: OnceLock<HeaderValue>,
+    /// The strong ETag of each variant (identity, gzip, br), quoted, made once.
+    etags: [Bytes; 3],
+    /// `last_modified` as an HTTP-date (IMF-fixdate), made once.
+    http_date: Option<Bytes>,
     /// The rendered bytes, gzip and brotli variants, while kept in memory.
     resident: [ArcSwapOption<Bytes>; 3],
     /// The mirror wrote these bytes under the output folder: they may leave memory.
@@ -85,23 +86,17 @@ impl Artifact {
         if doc.fingerprint.is_none() {
             let _ = file_digest.set(digest.clone());
         }
-        // Hex digits, quotes and a token: always a valid header value.
-        let etag = |e: Encoding| {
-            HeaderValue::from_str(&etag_text(&digest, e))
-                .unwrap_or(HeaderValue::from_static("\"\""))
-        };
-        let last_modified_value = doc.last_modified.map(|t| {
-            let text = t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-            HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""))
-        });
+        let etag = |e: Encoding| Bytes::from(etag_text(&digest, e));
+        let http_date = doc
+            .last_modified
+            .map(|t| Bytes::from(t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()));
         Artifact {
             etags: [
                 etag(Encoding::Identity),
                 etag(Encoding::Gzip),
                 etag(Encoding::Brotli),
             ],
-            last_modified_value,
-            self_link: OnceLock::new(),
+            http_date,
             path: doc.path,
             kind: doc.kind,
             len: doc.body.len(),
@@ -118,14 +113,15 @@ impl Artifact {
         }
     }
 
-    /// The `ETag` header value of a variant.
-    pub fn etag_value(&self, encoding: Encoding) -> &HeaderValue {
+    /// The strong ETag of a variant, quoted: distinct per encoding (RFC 9110
+    /// §8.8.3). Hex digits, quotes and a token: always a valid header value.
+    pub fn etag(&self, encoding: Encoding) -> &Bytes {
         &self.etags[encoding as usize]
     }
 
-    /// The `Last-Modified` header value (an HTTP date), if the document has one.
-    pub fn last_modified_value(&self) -> Option<&HeaderValue> {
-        self.last_modified_value.as_ref()
+    /// `last_modified` as an HTTP-date (`Sun, 29 Nov 2026 08:40:00 GMT`), if any.
+    pub fn http_date(&self) -> Option<&Bytes> {
+        self.http_date.as_ref()
     }
 
     /// Whether `doc`, whose bytes have `digest`, would publish exactly this artifact.
@@ -134,11 +130,6 @@ impl Artifact {
             && (self.len == doc.body.len() || doc.is_unchanged())
             && self.last_modified == doc.last_modified
             && self.kind == doc.kind
-    }
-
-    /// The strong ETag of a variant: distinct per encoding (RFC 9110 §8.8.3).
-    pub fn etag(&self, encoding: Encoding) -> String {
-        etag_text(&self.digest, encoding)
     }
 
     /// The bytes of a variant if they are in memory (no I/O, no compression).

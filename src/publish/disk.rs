@@ -1,6 +1,6 @@
 //! The mirror under the output folder: atomic writes, removal of what is gone.
 
-use super::Published;
+use super::{Published, Publisher};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -72,6 +72,24 @@ pub fn mirror_commit(dir: &Path, published: &Published) -> Result<(), DiskError>
             }
             _ => {}
         }
+    }
+    first_error
+}
+
+/// The disk mirror, for `syndic build` and `serve` alike: applies each
+/// commit's changes under `dir`, in order, then tells `publisher` (the bodies
+/// written may leave memory, see [`Publisher::trim`]). Runs until the commits
+/// end; every failure is logged (those documents stay in memory) and the first
+/// one returned.
+pub fn mirror_loop(
+    dir: &Path,
+    publisher: &Publisher,
+    commits: impl IntoIterator<Item = Published>,
+) -> Result<(), DiskError> {
+    let mut first_error = Ok(());
+    for published in commits {
+        first_error = first_error.and(mirror_commit(dir, &published));
+        publisher.mirrored(&published);
     }
     first_error
 }

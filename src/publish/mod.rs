@@ -13,12 +13,12 @@ mod bodies;
 mod disk;
 
 pub use artifact::{Artifact, BodyError, Encoding, digest_of};
-pub use disk::{DiskError, mirror_commit, prune_dir, write_atomically};
+pub use disk::{DiskError, mirror_commit, mirror_loop, prune_dir, write_atomically};
 
 use crate::index::Unit;
 use crate::render::Document;
 use arc_swap::ArcSwap;
-use imbl::{HashMap, OrdSet};
+use imbl::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -27,8 +27,6 @@ use std::sync::Arc;
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     docs: HashMap<Arc<str>, Arc<Artifact>>,
-    /// Every path, in order: a folder's documents without a walk over all.
-    paths: OrdSet<Arc<str>>,
     units: HashMap<Unit, Vec<Arc<str>>>,
     /// Increases with every commit that changed something.
     pub generation: u64,
@@ -58,16 +56,6 @@ impl Snapshot {
     /// Every unit that has documents.
     pub fn units(&self) -> impl Iterator<Item = Unit> + '_ {
         self.units.keys().copied()
-    }
-
-    /// Artifacts whose path starts with `prefix`, sorted by path.
-    pub fn with_prefix(&self, prefix: &str) -> Vec<&Arc<Artifact>> {
-        let start: Arc<str> = prefix.into();
-        self.paths
-            .range(start..)
-            .take_while(|p| p.starts_with(prefix))
-            .filter_map(|p| self.docs.get(p))
-            .collect()
     }
 }
 
@@ -135,11 +123,6 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// The generation as staged so far.
-    pub fn view(&self) -> &Snapshot {
-        &self.next
-    }
-
     /// Replaces the documents of a unit: unchanged bytes keep their artifact (and
     /// ETag), paths the unit no longer produces are removed.
     pub fn replace_unit(&mut self, unit: Unit, docs: Vec<Document>) {
@@ -164,14 +147,12 @@ impl Staging {
             if !same {
                 let artifact = Arc::new(Artifact::new(doc, digest));
                 self.next.docs.insert(path.clone(), artifact.clone());
-                self.next.paths.insert(path.clone());
                 self.published.changed.push(artifact);
             }
             new_paths.push(path);
         }
         for gone in old_paths.into_iter().filter(|p| !new_paths.contains(p)) {
             self.next.docs.remove(&gone);
-            self.next.paths.remove(&gone);
             self.published.removed.push(gone);
         }
         if !new_paths.is_empty() {

@@ -1,7 +1,7 @@
 //! Atom 1.0 (RFC 4287). Text is `type="text"` or `type="html"`, never xhtml
 //! (the crate writes xhtml unescaped).
 
-use super::items::{fragment, frame_error, splice};
+use super::splice::{fragment, frame_error, splice};
 use super::{FeedView, RenderError, guid, paths};
 use crate::config::Site;
 use crate::model::{Article, CategoryKind};

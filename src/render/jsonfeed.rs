@@ -66,7 +66,7 @@ pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
     let mut out = serde_json::to_vec_pretty(&feed).map_err(json_err)?;
     // `items` is the last member: the header's closing `\n}` becomes the array.
     if !out.ends_with(b"\n}") {
-        return Err(super::items::frame_error(&feed_path));
+        return Err(super::splice::frame_error(&feed_path));
     }
     out.truncate(out.len() - 2);
     out.extend_from_slice(b",\n  \"items\": [");

@@ -14,6 +14,7 @@ mod news;
 pub mod paths;
 mod rss;
 mod sitemap;
+mod splice;
 mod xml;
 
 use crate::config::Site;
@@ -21,6 +22,9 @@ use crate::index::{FeedInfo, FeedKind};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+/// Times in sitemaps and JSON Feed (W3C Datetime: RFC 3339, UTC, whole seconds,
+/// `Z`) are written exactly as the store keeps them: one function for both.
+pub use crate::model::store_time as w3c_time;
 pub use directory::{html_index, opml, robots};
 pub use items::RenderedItem;
 pub use news::{news_entry, news_sitemap, news_sitemap_from};
@@ -80,9 +84,9 @@ pub struct Document {
 }
 
 impl Document {
-    /// A document whose bytes are the ones already published under `path` with
+    /// A document whose bytes are the ones rendered before under `path` with
     /// this fingerprint (the renderer was told so, and did not assemble them
-    /// again): its body is empty and publishing keeps the published artifact.
+    /// again): its body is empty and publishing keeps the artifact it has.
     pub fn unchanged(
         path: String,
         kind: DocKind,
@@ -105,9 +109,10 @@ impl Document {
     }
 }
 
-/// The fingerprint of what is published under a path, if anything: lets a
-/// renderer skip assembling a part whose fingerprint is the same.
-pub type PublishedFingerprint<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// The fingerprint of what was rendered before under a path, if anything (the
+/// caller keeps it): lets a renderer skip assembling a part whose fingerprint
+/// is the same.
+pub type PreviousFingerprint<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// A feed to render: which feed, and its items, newest first.
 #[derive(Debug, Clone, Copy)]
@@ -171,9 +176,4 @@ pub fn guid(site: &Site, article_id: &str) -> String {
         site.guid_authority,
         paths::encode_segment(article_id)
     )
-}
-
-/// Formats a time as RFC 3339 in UTC with a `Z` (sitemaps, JSON Feed).
-pub fn w3c_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -4,12 +4,13 @@
 //! (`…T16-2.xml` and on for an hour of more than 1,000).
 
 use super::sitemap::{
-    SITEMAP_NS, SitemapRef, UrlEntry, indent, part_path, split_into_files, write_index,
+    SITEMAP_NS, SitemapRef, UrlEntry, indent, part_path, sitemap_index, split_into_files,
 };
 use super::xml::{self, text_element};
-use super::{DocKind, Document, PublishedFingerprint, RenderError, paths, w3c_time};
+use super::{Document, PreviousFingerprint, RenderError, paths, w3c_time};
 use crate::config::Site;
 use crate::model::LinkRow;
+use chrono::{DateTime, Utc};
 
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
 /// Most `<url>` elements Google accepts in one news sitemap.
@@ -22,7 +23,7 @@ pub fn news_sitemap(site: &Site, rows: &[LinkRow]) -> Result<Vec<Document>, Rend
         .iter()
         .map(|r| news_entry(site, r))
         .collect::<Result<Vec<_>, _>>()?;
-    news_sitemap_from(site, &entries.iter().collect::<Vec<_>>(), &|_| None)
+    news_sitemap_from(site, &entries.iter().collect::<Vec<_>>(), &|_| None, None)
 }
 
 /// The `<url>` entry of an article in the news sitemap.
@@ -58,11 +59,13 @@ pub fn news_entry(site: &Site, row: &LinkRow) -> Result<UrlEntry, RenderError> {
 
 /// The news sitemap from rendered entries (newest first): one file up to 1,000
 /// URLs, else parts by hour of publication (of at most 1,000) under an index.
-/// Parts whose fingerprint `published` already has are not assembled again.
+/// Parts whose fingerprint `published` says was rendered before are not
+/// assembled again.
 pub fn news_sitemap_from(
     site: &Site,
     entries: &[&UrlEntry],
-    published: PublishedFingerprint,
+    published: PreviousFingerprint,
+    floor: Option<DateTime<Utc>>,
 ) -> Result<Vec<Document>, RenderError> {
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:news=\"{NEWS_NS}\">"
@@ -75,6 +78,7 @@ pub fn news_sitemap_from(
             MAX_NEWS_URLS,
             path,
             published,
+            floor,
         ));
     }
     // Parts by hour of publication, so that a new article changes the part of
@@ -89,6 +93,7 @@ pub fn news_sitemap_from(
             MAX_NEWS_URLS,
             path,
             published,
+            None,
         ));
     }
     let refs: Vec<SitemapRef> = docs
@@ -98,15 +103,9 @@ pub fn news_sitemap_from(
             lastmod: d.last_modified,
         })
         .collect();
-    let body = xml::document(paths::NEWS_SITEMAP, |w| write_index(w, site, &refs))?;
-    let last_modified = refs.iter().filter_map(|r| r.lastmod).max();
-    docs.push(Document {
-        path: paths::NEWS_SITEMAP.into(),
-        kind: DocKind::Sitemap,
-        body,
-        last_modified,
-        fingerprint: None,
-    });
+    let mut index = sitemap_index(site, paths::NEWS_SITEMAP, &refs)?;
+    index.last_modified = index.last_modified.max(floor);
+    docs.push(index);
     Ok(docs)
 }
 

@@ -1,6 +1,6 @@
 //! RSS 2.0 with content, Dublin Core, Atom and Media RSS extensions.
 
-use super::items::{fragment, frame_error, splice};
+use super::splice::{fragment, frame_error, splice};
 use super::{FeedView, RenderError, guid, paths};
 use crate::config::Site;
 use crate::model::Article;

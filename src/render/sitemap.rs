@@ -2,7 +2,7 @@
 //! month of first publication, split at 50,000 URLs or 50 MB, and the index.
 
 use super::xml::{self, XmlWriter, text_element};
-use super::{DocKind, Document, PublishedFingerprint, RenderError, paths, w3c_time};
+use super::{DocKind, Document, PreviousFingerprint, RenderError, paths, w3c_time};
 use crate::config::Site;
 use crate::index::Month;
 use crate::model::LinkRow;
@@ -65,6 +65,7 @@ pub fn month_sitemaps(month: Month, rows: &[LinkRow]) -> Result<Vec<Document>, R
     Ok(month_sitemaps_from(
         month,
         &entries.iter().collect::<Vec<_>>(),
+        None,
     ))
 }
 
@@ -78,23 +79,35 @@ pub fn month_entry(row: &LinkRow) -> Result<UrlEntry, RenderError> {
 }
 
 /// The sitemap files of one month from rendered entries (newest first).
-pub fn month_sitemaps_from(month: Month, entries: &[&UrlEntry]) -> Vec<Document> {
+pub fn month_sitemaps_from(
+    month: Month,
+    entries: &[&UrlEntry],
+    floor: Option<DateTime<Utc>>,
+) -> Vec<Document> {
     let base = format!("sitemaps/{}", month.label());
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:image=\"{IMAGE_NS}\">"
     );
-    split_into_files(&open, entries, MAX_URLS, |i| part_path(&base, i), &|_| None)
+    split_into_files(
+        &open,
+        entries,
+        MAX_URLS,
+        |i| part_path(&base, i),
+        &|_| None,
+        floor,
+    )
 }
 
 /// Concatenates entries into files of at most `max_urls` entries and 50 MB each.
-/// A file whose fingerprint `published` already has is not assembled again
-/// (see [`Document::unchanged`]).
+/// A file whose fingerprint `published` says was rendered before is not
+/// assembled again (see [`Document::unchanged`]).
 pub fn split_into_files(
     open: &str,
     entries: &[&UrlEntry],
     max_urls: usize,
     path: impl Fn(usize) -> String,
-    published: PublishedFingerprint,
+    published: PreviousFingerprint,
+    floor: Option<DateTime<Utc>>,
 ) -> Vec<Document> {
     let close = "\n</urlset>\n";
     let mut docs = Vec::new();
@@ -108,6 +121,7 @@ pub fn split_into_files(
                 &entries[start..i],
                 path(docs.len()),
                 published,
+                floor,
             ));
             (start, bytes) = (i, open.len() + close.len());
         }
@@ -120,21 +134,26 @@ pub fn split_into_files(
             &entries[start..],
             path(docs.len()),
             published,
+            floor,
         ));
     }
     docs
 }
 
 /// One file of entries: its fingerprint first (hashes of the entries), then
-/// the bytes, unless that fingerprint is already published under `path`.
+/// the bytes, unless that fingerprint was rendered before under `path`. Its
+/// Last-Modified is the newest entry's update, never below `floor` (the last
+/// removal from the file: see `Index::change_time`), and is part of the
+/// fingerprint, so a file said unchanged carries the published validators.
 fn part(
     open: &str,
     close: &str,
     entries: &[&UrlEntry],
     path: String,
-    published: PublishedFingerprint,
+    published: PreviousFingerprint,
+    floor: Option<DateTime<Utc>>,
 ) -> Document {
-    let last_modified = entries.iter().map(|e| e.updated).max();
+    let last_modified = entries.iter().map(|e| e.updated).max().max(floor);
     // One buffer hashed at once (BLAKE3 then works on many chunks in parallel
     // lanes); the same hash as feeding the pieces one by one, several times faster.
     let mut hashed = Vec::with_capacity(open.len() + 16 * entries.len() + close.len() + 12);
@@ -224,7 +243,7 @@ pub fn sitemap_index(
 }
 
 /// Writes a `<sitemapindex>` element.
-pub fn write_index(w: &mut XmlWriter, site: &Site, sitemaps: &[SitemapRef]) -> std::io::Result<()> {
+fn write_index(w: &mut XmlWriter, site: &Site, sitemaps: &[SitemapRef]) -> std::io::Result<()> {
     w.write_event(Event::Start(
         BytesStart::new("sitemapindex").with_attributes([("xmlns", SITEMAP_NS)]),
     ))?;

@@ -10,16 +10,15 @@ mod pg_tls;
 mod postgres;
 mod rows;
 mod sqlite;
-mod url;
 
 pub use crate::model::LinkRow;
 use crate::model::{Article, FieldError};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+pub use crate::config::{PgUrl, SslMode, StoreUrl, StoreUrlError};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use url::{PgUrl, SslMode, StoreUrl, StoreUrlError};
 
 /// A store failure, naming the store and the operation.
 #[derive(Debug, Error)]

@@ -7,7 +7,7 @@
 //! Owns: turning a [`PgUrl`]'s TLS settings into a connector. Must not: connect.
 
 use super::StoreError;
-use super::url::{PgUrl, SslMode};
+use crate::config::{PgUrl, SslMode};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};

@@ -9,8 +9,8 @@
 //! allowed anywhere, including inside the server's runtime.
 
 use super::rows::{self, ArticleColumns, ChangeColumns};
-use super::url::PgUrl;
 use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
+use crate::config::PgUrl;
 use crate::model::Article;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{

@@ -27,6 +27,7 @@ mod http_live;
 mod http_server;
 mod import_cli;
 mod judges;
+mod layers;
 mod log_floor;
 mod news_rules;
 mod output_files;

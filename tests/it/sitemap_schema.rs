@@ -214,7 +214,8 @@ fn an_hour_over_1000_news_urls_splits_into_numbered_parts() {
         })
         .collect();
     let refs: Vec<_> = entries.iter().collect();
-    let docs = syndic::render::news_sitemap_from(&site, &refs, &|_| None).expect("news sitemap");
+    let docs =
+        syndic::render::news_sitemap_from(&site, &refs, &|_| None, None).expect("news sitemap");
     let paths: Vec<&str> = docs.iter().map(|d| d.path.as_str()).collect();
     assert_eq!(
         paths,
