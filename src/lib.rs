@@ -12,7 +12,8 @@
 //! * [`config`]: `config.toml` and `SYNDIC_*` overrides.
 //! * [`store`]: SQL only: schema, upserts, reads by id, the change log.
 //! * [`index`]: in memory, what deciding needs: per feed its ordered visible
-//!   articles; applying a change says which documents it dirtied; time is passed in.
+//!   articles; applying a change says which documents it dirtied and which
+//!   article state ([`index::ArticleKey`]) it freed; time is passed in.
 //! * [`render`]: pure functions from views to bytes (RSS, Atom, JSON Feed,
 //!   sitemaps, robots.txt, OPML, HTML directory); a feed item is rendered once
 //!   per article version and spliced into every feed showing it.
@@ -22,7 +23,9 @@
 //! * [`build`]: the full pass (batches, bounded memory) shared by `syndic build`
 //!   and `serve`'s start-up, and the demo seed.
 //! * [`pipeline`]: glue: index + store + render + publish for a set of units,
-//!   with the caches kept between passes (feed items, sitemap entries).
+//!   with the caches kept between passes (feed items, sitemap entries). It owns
+//!   their invalidation: entries are keyed by article state, so a replaced one
+//!   never matches, and [`pipeline::apply_change`] frees them with the index.
 //! * [`import`]: JSON Lines into the store, streaming.
 //! * [`http`]: the server; reads published artifacts, plus the ingest API.
 //! * [`watch`]: the loop that keeps everything current; [`metrics`] it keeps.
