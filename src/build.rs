@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::import::{self, ImportError, Options, Summary};
-use crate::index::{Dirty, Index, Unit};
+use crate::index::{ArticleKey, Dirty, Index, Unit};
 use crate::pipeline::{self, Outcome};
 use crate::publish::{DiskError, Publisher, prune_dir};
 use crate::store::{Store, StoreError};
@@ -203,11 +203,11 @@ fn log_failures(outcome: &Outcome) -> &[pipeline::UnitError] {
 }
 
 /// How many feeds show each article: the build's plan for its item cache.
-fn planned_uses(index: &Index) -> HashMap<Box<str>, u32> {
-    let mut uses: HashMap<Box<str>, u32> = HashMap::new();
+fn planned_uses(index: &Index) -> HashMap<ArticleKey, u32> {
+    let mut uses: HashMap<ArticleKey, u32> = HashMap::new();
     for key in index.feeds() {
-        for id in index.feed_items(key) {
-            *uses.entry(id.into()).or_default() += 1;
+        for (article, _) in index.feed_slots(key) {
+            *uses.entry(article).or_default() += 1;
         }
     }
     uses

@@ -17,8 +17,9 @@
 //! * [`config`]: `config.toml` and `SYNDIC_*` overrides.
 //! * [`store`]: SQL only: schema, upserts, reads by id, the change log.
 //! * [`index`]: in memory, what deciding needs: per feed its ordered visible
-//!   articles; applying a change says which documents it dirtied; time is passed
-//!   in. Uses the store's row types.
+//!   articles; applying a change says which documents it dirtied and which
+//!   article state ([`index::ArticleKey`]) it freed; time is passed in. Uses the
+//!   store's row types.
 //! * [`render`]: pure functions from views to bytes (RSS, Atom, JSON Feed,
 //!   sitemaps, robots.txt, OPML, HTML directory); a feed item is rendered once
 //!   per article version and spliced into every feed showing it.
@@ -31,7 +32,9 @@
 //! * [`pipeline`]: glue: index + store + render + publish for a set of units,
 //!   with what is kept between passes (feed items, sitemap entries, and the
 //!   sitemap files rendered, from which the sitemap index and robots.txt are
-//!   made: nothing is read back from publish).
+//!   made: nothing is read back from publish). It owns the caches'
+//!   invalidation: entries are keyed by article state, so a replaced one never
+//!   matches, and [`pipeline::apply_change`] frees them with the index.
 //! * [`build`]: the full pass (batches, bounded memory) shared by `syndic build`
 //!   and `serve`'s start-up, and the demo seed.
 //! * [`import`]: JSON Lines into the store, streaming.

@@ -329,12 +329,11 @@ impl Watcher {
             for b in &bad {
                 tracing::warn!(id = %b.id, errors = ?b.errors, "stored article is invalid; left out of every document");
             }
-            let slots: Vec<u32> = ids.iter().filter_map(|id| self.index.slot_of(id)).collect();
-            self.caches.forget(&ids, &slots);
             let mut rows: std::collections::HashMap<String, _> =
                 rows.into_iter().map(|r| (r.id.clone(), r)).collect();
             for id in ids {
-                dirty.extend(self.index.apply(id, rows.remove(id)));
+                let (index, caches) = (&mut self.index, &self.caches);
+                dirty.extend(pipeline::apply_change(index, caches, id, rows.remove(id)));
             }
             for change in &changes {
                 dirty.extend(self.index.note_departure(change));

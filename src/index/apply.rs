@@ -1,25 +1,40 @@
 //! Changing the index: one article at a time, or the clock moving on.
 
-use super::{Dirty, FeedKey, Index, Month, NEWS_WINDOW_SECS, Unit, insert_sorted, remove_sorted};
+use super::{
+    ArticleKey, Dirty, FeedKey, Index, Month, NEWS_WINDOW_SECS, Unit, insert_sorted, remove_sorted,
+};
 use crate::store::MetaRow;
 use chrono::{DateTime, Utc};
 
+/// What applying one article's state did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Units whose output may differ.
+    pub dirty: Dirty,
+    /// The key of the state replaced or deleted, if the article was stored: it
+    /// names nothing any more, and what was kept under it can be dropped.
+    pub freed: Option<ArticleKey>,
+}
+
 impl Index {
-    /// Applies the store's current state of article `id` (`None`: it is gone) and
-    /// returns the units whose output may differ.
-    pub fn apply(&mut self, id: &str, row: Option<MetaRow>) -> Dirty {
-        let mut dirty = Dirty::new();
+    /// Applies the store's current state of article `id` (`None`: it is gone):
+    /// returns the units whose output may differ and the key it freed. The
+    /// article's new state, if any, gets a new key (see [`Index::key_of`]).
+    pub fn apply(&mut self, id: &str, row: Option<MetaRow>) -> Applied {
+        let mut applied = Applied::default();
         if let Some(idx) = self.by_id.get(&self.entries, id) {
-            self.unlink(idx, &mut dirty);
+            self.unlink(idx, &mut applied.dirty);
             self.by_id.remove(&self.entries, id);
+            let freed = self.key(idx);
             self.entries[idx as usize] = None;
-            self.free.push(idx);
+            self.free.push((idx, freed.generation.wrapping_add(1)));
+            applied.freed = Some(freed);
         }
         if let Some(row) = row {
             let idx = self.store_entry(row);
-            self.link(idx, &mut dirty);
+            self.link(idx, &mut applied.dirty);
         }
-        dirty
+        applied
     }
 
     /// Moves the clock to `now`: embargoes that end are lifted, articles older than

@@ -90,3 +90,28 @@ pub enum Unit {
     /// `index.html` and `feeds.opml`, which list every feed.
     Directory,
 }
+
+/// One applied state of one stored article, as the caches of what is rendered
+/// from it name it: the index it came from, its slot there and the slot's
+/// generation. The index bumps a slot's generation whenever the article in it is
+/// applied again or deleted, so a key stops matching once the state it was made
+/// from is replaced; a slot reused by another article, or a key of another
+/// (e.g. reloaded) index, never matches either. Generations wrap after 2³² changes
+/// of one slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ArticleKey {
+    /// The number of the [`Index`](super::Index) that made the key.
+    pub(crate) index: u32,
+    /// The article's place in that index's table (reused after a deletion).
+    pub(crate) slot: u32,
+    /// How many times the slot was refilled or freed before this state.
+    pub(crate) generation: u32,
+}
+
+impl ArticleKey {
+    /// The article's place in its index's table: dense, so a cache may be a `Vec`
+    /// by slot (that keeps the rest of the key to check against).
+    pub fn slot(self) -> usize {
+        self.slot as usize
+    }
+}

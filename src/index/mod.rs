@@ -2,11 +2,13 @@
 //!
 //! Owns: per article its id, dates, status and term spellings; per feed (global,
 //! each section, tag and author) and per sitemap month the ordered list of its
-//! visible articles; the embargo queue; per document the last time an article
-//! left it (folded from the change log, see `changes`). Applying a change or moving the clock
-//! returns the [`Unit`]s it dirtied, and [`Index::next_deadline`] says when time
-//! alone will next change something. Must not: read the store, the clock (time is
-//! passed in) or article text.
+//! visible articles; the embargo queue; the [`ArticleKey`] of each article's
+//! current state; per document the last time an article left it (folded from
+//! the change log, see `changes`). Applying a change returns the [`Unit`]s it
+//! dirtied and the key it freed (see [`Applied`]); moving the clock returns the
+//! units it dirtied, and [`Index::next_deadline`] says when time alone will next
+//! change something. Must not: read the store, the clock (time is passed in) or
+//! article text.
 
 mod changes;
 mod ids;
@@ -15,13 +17,14 @@ mod terms;
 #[cfg(test)]
 mod tests;
 
-pub use keys::{FeedKey, FeedKind, Month, Unit};
+pub use keys::{ArticleKey, FeedKey, FeedKind, Month, Unit};
 pub use terms::Terms;
 
 use crate::store::MetaRow;
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 
 /// How long an article stays in the Google News sitemap.
 pub const NEWS_WINDOW_SECS: i64 = 48 * 3600;
@@ -34,11 +37,16 @@ struct Entry {
     id: Box<str>,
     published: i64,
     draft: bool,
+    /// The slot's generation: see [`ArticleKey`].
+    generation: u32,
     /// Spelling numbers, in `Terms` of their kind.
     section: Option<u32>,
     authors: Box<[u32]>,
     tags: Box<[u32]>,
 }
+
+// The generation fits in the entry's padding: the index stays ~175 bytes/article.
+const _: () = assert!(std::mem::size_of::<Option<Entry>>() <= 72);
 
 impl Entry {
     /// (kind, spelling) of every term feed the article belongs to.
@@ -54,10 +62,13 @@ impl Entry {
 /// The in-memory index of every stored article.
 #[derive(Debug)]
 pub struct Index {
+    /// This index's number, in every [`ArticleKey`] it makes.
+    number: u32,
     items: usize,
     now: i64,
     entries: Vec<Option<Entry>>,
-    free: Vec<u32>,
+    /// Empty slots and the generation the next article in each gets.
+    free: Vec<(u32, u32)>,
     by_id: ids::IdMap,
     /// Visible articles, oldest first (`order`).
     global: Vec<u32>,
@@ -102,7 +113,9 @@ fn remove_sorted(entries: &[Option<Entry>], list: &mut Vec<u32>, idx: u32) -> Op
 impl Index {
     /// An empty index showing `items` articles per feed, at time `now`.
     pub fn new(items: usize, now: DateTime<Utc>) -> Index {
+        static INDEXES: AtomicU32 = AtomicU32::new(0);
         Index {
+            number: INDEXES.fetch_add(1, AtomicOrdering::Relaxed),
             items,
             now: now.timestamp(),
             entries: Vec::new(),
@@ -156,6 +169,15 @@ impl Index {
         entry(&self.entries, idx)
     }
 
+    /// The key of the state now in slot `idx`.
+    fn key(&self, idx: u32) -> ArticleKey {
+        ArticleKey {
+            index: self.number,
+            slot: idx,
+            generation: self.entry(idx).generation,
+        }
+    }
+
     fn is_live(&self, idx: u32) -> bool {
         let e = self.entry(idx);
         !e.draft && e.published <= self.now
@@ -176,13 +198,14 @@ impl Index {
             id: row.id.as_str().into(),
             published: row.published_at.timestamp(),
             draft: row.draft,
+            generation: 0,
             section: row.section.as_deref().map(|s| sections.intern(s)),
             authors: row.authors.iter().map(|a| authors.intern(a)).collect(),
             tags: row.tags.iter().map(|t| tags.intern(t)).collect(),
         };
         let idx = match self.free.pop() {
-            Some(idx) => {
-                self.entries[idx as usize] = Some(e);
+            Some((idx, generation)) => {
+                self.entries[idx as usize] = Some(Entry { generation, ..e });
                 idx
             }
             None => {
@@ -233,4 +256,5 @@ impl Loader {
 
 mod apply;
 mod views;
+pub use apply::Applied;
 pub use views::FeedInfo;

@@ -47,12 +47,16 @@ fn change_dirties_only_feeds_that_show_the_article() {
     let iran = tag(&index, "iran");
     // An edit of an article below the top 3 of Iran/Maroc only dirties the global
     // feed if shown there, its month, the sitemap index.
-    let dirty = index.apply("old0", Some(row("old0", 0, "Maroc", &["Iran"])));
+    let dirty = index
+        .apply("old0", Some(row("old0", 0, "Maroc", &["Iran"])))
+        .dirty;
     assert!(!dirty.contains(&Unit::Feed(iran)));
     assert!(!dirty.contains(&Unit::Feed(football)));
     assert!(dirty.contains(&Unit::Month(Month(202611))));
     // A new article tagged Iran dirties Iran, Maroc, global and the author, not Football.
-    let dirty = index.apply("new", Some(row("new", 10, "Maroc", &["Iran"])));
+    let dirty = index
+        .apply("new", Some(row("new", 10, "Maroc", &["Iran"])))
+        .dirty;
     assert!(dirty.contains(&Unit::Feed(iran)) && dirty.contains(&Unit::Feed(FeedKey::GLOBAL)));
     assert!(!dirty.contains(&Unit::Feed(football)));
     assert!(dirty.contains(&Unit::News));
@@ -67,7 +71,7 @@ fn deleting_the_last_article_of_a_tag_removes_the_feed() {
         vec![row("a", 1, "Maroc", &["Iran"]), row("b", 2, "Maroc", &[])],
     );
     let iran = tag(&index, "iran");
-    let dirty = index.apply("a", None);
+    let dirty = index.apply("a", None).dirty;
     assert!(dirty.contains(&Unit::Feed(iran)) && dirty.contains(&Unit::Directory));
     assert!(!index.feed_exists(iran));
     assert_eq!(index.feed_items(FeedKey::GLOBAL), ["b"]);
@@ -115,7 +119,7 @@ fn drafts_appear_nowhere_and_publishing_one_shows_it() {
     assert!(index.feed_items(FeedKey::GLOBAL).is_empty() && index.news_items().is_empty());
     assert_eq!(index.next_deadline(), None);
     draft.draft = false;
-    let dirty = index.apply("d", Some(draft));
+    let dirty = index.apply("d", Some(draft)).dirty;
     assert!(dirty.contains(&Unit::News));
     assert_eq!(index.feed_items(tag(&index, "iran")), ["d"]);
 }
@@ -175,4 +179,32 @@ fn loading_and_applying_one_by_one_agree() {
         );
     }
     assert_eq!(loaded.news_items(), applied.news_items());
+}
+
+#[test]
+fn every_applied_state_gets_a_key_of_its_own_and_frees_the_last() {
+    let mut index = Index::load(50, at(20), vec![row("a", 1, "Maroc", &[])]);
+    let first = index.key_of("a").expect("a is stored");
+    assert_eq!(index.feed_slots(FeedKey::GLOBAL), [(first, "a")]);
+    // An edit (even an unchanged one) frees the key and names the new state anew.
+    let edited = index.apply("a", Some(row("a", 1, "Maroc", &[])));
+    assert_eq!(edited.freed, Some(first));
+    let second = index.key_of("a").expect("a is stored");
+    assert_ne!(second, first);
+    assert_eq!(index.month_slots(Month(202611)), [(second, "a")]);
+    // A deletion frees the key; the slot, reused by another article, never
+    // matches a key of the state it held before.
+    assert_eq!(index.apply("a", None).freed, Some(second));
+    assert_eq!(index.key_of("a"), None);
+    assert_eq!(
+        index.apply("b", Some(row("b", 2, "Maroc", &[]))).freed,
+        None
+    );
+    let third = index.key_of("b").expect("b is stored");
+    assert_eq!(third.slot(), first.slot());
+    assert!(third != first && third != second);
+    assert_eq!(index.news_slots(), [(third, "b")]);
+    // Another index's keys never match this one's, slots and generations alike.
+    let other = Index::load(50, at(20), vec![row("a", 1, "Maroc", &[])]);
+    assert_ne!(other.key_of("a"), Some(first));
 }

@@ -1,6 +1,6 @@
 //! Reading the index: which feeds exist, what they show, sitemap months, news.
 
-use super::{FeedKey, FeedKind, Index, Month, NEWS_WINDOW_SECS, Terms};
+use super::{ArticleKey, FeedKey, FeedKind, Index, Month, NEWS_WINDOW_SECS, Terms};
 use chrono::{DateTime, Utc};
 
 /// The identity of a feed as documents show it.
@@ -43,7 +43,7 @@ impl Index {
             + self.terms.iter().map(Terms::member_capacity).sum::<usize>())
             * size_of::<u32>();
         let terms: usize = self.terms.iter().map(Terms::own_bytes).sum();
-        entries + by_id + lists + terms + self.free.capacity() * size_of::<u32>()
+        entries + by_id + lists + terms + self.free.capacity() * size_of::<(u32, u32)>()
     }
 
     /// Visible articles.
@@ -138,12 +138,21 @@ impl Index {
 
     /// Ids of the articles a feed shows, newest first.
     pub fn feed_items(&self, key: FeedKey) -> Vec<&str> {
+        self.feed_slots(key).into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// Keys and ids of the articles a feed shows, newest first.
+    pub fn feed_slots(&self, key: FeedKey) -> Vec<(ArticleKey, &str)> {
         self.members(key)
             .iter()
             .rev()
             .take(self.items)
-            .map(|&i| &*self.entry(i).id)
+            .map(|&i| self.key_and_id(i))
             .collect()
+    }
+
+    fn key_and_id(&self, idx: u32) -> (ArticleKey, &str) {
+        (self.key(idx), &*self.entry(idx).id)
     }
 
     /// Months with visible articles, oldest first.
@@ -159,11 +168,10 @@ impl Index {
             .collect()
     }
 
-    /// Slots and ids of a month's visible articles, newest first. A slot names
-    /// an article while it is stored; a deleted article's slot is reused.
-    pub fn month_slots(&self, month: Month) -> Vec<(u32, &str)> {
+    /// Keys and ids of a month's visible articles, newest first.
+    pub fn month_slots(&self, month: Month) -> Vec<(ArticleKey, &str)> {
         self.months.get(&month).map_or_else(Vec::new, |l| {
-            l.iter().rev().map(|&i| (i, &*self.entry(i).id)).collect()
+            l.iter().rev().map(|&i| self.key_and_id(i)).collect()
         })
     }
 
@@ -172,8 +180,8 @@ impl Index {
         self.news_slots().into_iter().map(|(_, id)| id).collect()
     }
 
-    /// Slots and ids of the articles in the news window, newest first.
-    pub fn news_slots(&self) -> Vec<(u32, &str)> {
+    /// Keys and ids of the articles in the news window, newest first.
+    pub fn news_slots(&self) -> Vec<(ArticleKey, &str)> {
         let cutoff = self.now - NEWS_WINDOW_SECS;
         let start = self
             .global
@@ -181,12 +189,12 @@ impl Index {
         self.global[start..]
             .iter()
             .rev()
-            .map(|&i| (i, &*self.entry(i).id))
+            .map(|&i| self.key_and_id(i))
             .collect()
     }
 
-    /// The slot of a stored article.
-    pub fn slot_of(&self, id: &str) -> Option<u32> {
-        self.by_id.get(&self.entries, id)
+    /// The key of a stored article's current state.
+    pub fn key_of(&self, id: &str) -> Option<ArticleKey> {
+        self.by_id.get(&self.entries, id).map(|i| self.key(i))
     }
 }

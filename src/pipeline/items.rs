@@ -2,18 +2,21 @@
 //!
 //! A feed is its header plus its items' fragments ([`RenderedItem`]); an article
 //! shown in eight feeds is read from the store and rendered once, not eight
-//! times. The watch loop calls [`ItemCache::forget`] for every changed article,
-//! so a kept item is never older than the last change seen of its article.
+//! times. Items are kept under the [`ArticleKey`] of the article state they were
+//! rendered from, which the index replaces at every change of the article: a
+//! kept item is never older than the last change the index saw of its article,
+//! whoever applies changes, and [`super::apply_change`] drops it at once.
 //! Memory is bounded by two generations: new items go to the young one; when it
 //! outgrows half the budget the old one is dropped and the young one becomes old;
 //! a hit in the old generation moves the item back to the young one (an LRU
 //! approximation with no per-hit bookkeeping).
 
 use super::Sources;
+use crate::index::ArticleKey;
 use crate::model::Article;
 use crate::render::{RenderError, RenderedItem};
 use crate::store::StoreError;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -31,20 +34,20 @@ pub enum ItemError {
 
 #[derive(Debug, Default)]
 struct Generations {
-    young: HashMap<Box<str>, Arc<RenderedItem>>,
+    young: HashMap<ArticleKey, Arc<RenderedItem>>,
     young_bytes: usize,
-    old: HashMap<Box<str>, Arc<RenderedItem>>,
+    old: HashMap<ArticleKey, Arc<RenderedItem>>,
     /// For one pass known in advance: how many more times each article is asked for.
-    plan: Option<HashMap<Box<str>, u32>>,
+    plan: Option<HashMap<ArticleKey, u32>>,
 }
 
 impl Generations {
-    /// Counts one use of `id` against the plan: whether it will be asked for again.
-    fn use_once(&mut self, id: &str) -> bool {
+    /// Counts one use of `key` against the plan: whether it will be asked for again.
+    fn use_once(&mut self, key: ArticleKey) -> bool {
         let Some(plan) = &mut self.plan else {
             return true;
         };
-        match plan.get_mut(id) {
+        match plan.get_mut(&key) {
             Some(left) => {
                 *left = left.saturating_sub(1);
                 *left > 0
@@ -53,37 +56,37 @@ impl Generations {
         }
     }
 
-    fn get(&mut self, id: &str, budget: usize) -> Option<Arc<RenderedItem>> {
-        if let Some(item) = self.young.get(id) {
+    fn get(&mut self, key: ArticleKey, budget: usize) -> Option<Arc<RenderedItem>> {
+        if let Some(item) = self.young.get(&key) {
             return Some(item.clone());
         }
-        let item = self.old.remove(id)?;
-        self.insert(item.clone(), budget);
+        let item = self.old.remove(&key)?;
+        self.insert(key, item.clone(), budget);
         Some(item)
     }
 
-    fn insert(&mut self, item: Arc<RenderedItem>, budget: usize) {
+    fn insert(&mut self, key: ArticleKey, item: Arc<RenderedItem>, budget: usize) {
         let bytes = item.heap_bytes();
         if self.young_bytes + bytes > budget / 2 {
             self.old = std::mem::take(&mut self.young);
             self.young_bytes = 0;
         }
         self.young_bytes += bytes;
-        if let Some(previous) = self.young.insert(item.id.clone(), item) {
+        if let Some(previous) = self.young.insert(key, item) {
             self.young_bytes -= previous.heap_bytes();
         }
     }
 
-    fn take(&mut self, id: &str) -> Option<Arc<RenderedItem>> {
-        if let Some(item) = self.young.remove(id) {
+    fn take(&mut self, key: ArticleKey) -> Option<Arc<RenderedItem>> {
+        if let Some(item) = self.young.remove(&key) {
             self.young_bytes -= item.heap_bytes();
             return Some(item);
         }
-        self.old.remove(id)
+        self.old.remove(&key)
     }
 }
 
-/// The cache: article id → its rendered item.
+/// The cache: article state → its rendered item.
 #[derive(Debug)]
 pub struct ItemCache {
     budget: usize,
@@ -112,7 +115,7 @@ impl ItemCache {
     /// A cache for one pass whose requests are known: `uses` says how many times
     /// each article will be asked for. An item is kept until its last use and
     /// an article asked for once is never kept (the budget still holds).
-    pub fn planned(uses: HashMap<Box<str>, u32>, budget: usize) -> ItemCache {
+    pub fn planned(uses: HashMap<ArticleKey, u32>, budget: usize) -> ItemCache {
         let cache = ItemCache::with_budget(budget);
         cache.lock().plan = Some(uses);
         cache
@@ -130,55 +133,63 @@ impl ItemCache {
         self.kept.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Drops what is kept of these articles (they changed).
-    pub fn forget<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
-        let mut kept = self.lock();
-        for id in ids {
-            kept.take(id);
-        }
+    /// Drops what is kept of an article state the index freed.
+    pub(super) fn forget(&self, freed: ArticleKey) {
+        self.lock().take(freed);
     }
 
-    /// The items of `ids`, in that order: kept ones, the rest read and rendered.
-    /// Ids the store no longer has are skipped.
+    /// The items of `articles` (key and id), in that order: kept ones, the rest
+    /// read and rendered. Articles the store no longer has are skipped.
     pub(super) fn get(
         &self,
         sources: &Sources,
-        ids: &[&str],
+        articles: &[(ArticleKey, &str)],
     ) -> Result<Vec<Arc<RenderedItem>>, ItemError> {
-        let mut found: HashMap<Box<str>, Arc<RenderedItem>> = HashMap::with_capacity(ids.len());
+        let mut found: HashMap<ArticleKey, Arc<RenderedItem>> =
+            HashMap::with_capacity(articles.len());
+        // (key, id, whether it is asked for again)
         let mut missing = Vec::new();
         {
             let mut kept = self.lock();
-            for &id in ids {
-                let again = kept.use_once(id);
+            for &(key, id) in articles {
+                let again = kept.use_once(key);
                 let item = match again {
-                    true => kept.get(id, self.budget),
-                    false => kept.take(id),
+                    true => kept.get(key, self.budget),
+                    false => kept.take(key),
                 };
                 match item {
-                    Some(item) => drop(found.insert(id.into(), item)),
-                    None => missing.push((id, again)),
+                    Some(item) => drop(found.insert(key, item)),
+                    None => missing.push((key, id, again)),
                 }
             }
         }
         self.hits
-            .fetch_add((ids.len() - missing.len()) as u64, Ordering::Relaxed);
+            .fetch_add((articles.len() - missing.len()) as u64, Ordering::Relaxed);
         self.misses
             .fetch_add(missing.len() as u64, Ordering::Relaxed);
         if !missing.is_empty() {
-            let wanted: Vec<&str> = missing.iter().map(|&(id, _)| id).collect();
-            let keep: HashSet<&str> = missing.iter().filter(|m| m.1).map(|&(id, _)| id).collect();
-            let articles = sources.store.articles(&wanted).map_err(ItemError::Store)?;
-            let rendered = render_items(sources, &articles).map_err(ItemError::Render)?;
+            let wanted: Vec<&str> = missing.iter().map(|&(_, id, _)| id).collect();
+            let missing: HashMap<&str, (ArticleKey, bool)> = missing
+                .into_iter()
+                .map(|(key, id, again)| (id, (key, again)))
+                .collect();
+            let stored = sources.store.articles(&wanted).map_err(ItemError::Store)?;
+            let rendered = render_items(sources, &stored).map_err(ItemError::Render)?;
             let mut kept = self.lock();
             for item in rendered {
-                if keep.contains(&*item.id) {
-                    kept.insert(item.clone(), self.budget);
+                let Some(&(key, again)) = missing.get(&*item.id) else {
+                    continue;
+                };
+                if again {
+                    kept.insert(key, item.clone(), self.budget);
                 }
-                found.insert(item.id.clone(), item);
+                found.insert(key, item);
             }
         }
-        Ok(ids.iter().filter_map(|id| found.remove(*id)).collect())
+        Ok(articles
+            .iter()
+            .filter_map(|(key, _)| found.remove(key))
+            .collect())
     }
 }
 
@@ -208,14 +219,22 @@ mod tests {
         })
     }
 
+    fn key(slot: u32) -> ArticleKey {
+        ArticleKey {
+            index: 0,
+            slot,
+            generation: 0,
+        }
+    }
+
     #[test]
     fn generations_stay_within_the_budget_and_keep_what_is_used() {
         let mut g = Generations::default();
         let budget = 1000;
         for n in 0..20 {
-            g.insert(item(&format!("a{n}"), 100), budget);
+            g.insert(key(n), item(&format!("a{n}"), 100), budget);
             // a0 is used all the time: it must survive every turnover.
-            assert!(g.get("a0", budget).is_some(), "a0 lost after a{n}");
+            assert!(g.get(key(0), budget).is_some(), "a0 lost after a{n}");
         }
         let held: usize = g
             .young
@@ -224,9 +243,12 @@ mod tests {
             .map(|i| i.heap_bytes())
             .sum();
         assert!(held <= budget + 200, "held {held} bytes");
-        assert!(g.get("a1", budget).is_none(), "a1 should have been dropped");
-        g.take("a0");
-        assert!(g.get("a0", budget).is_none());
+        assert!(
+            g.get(key(1), budget).is_none(),
+            "a1 should have been dropped"
+        );
+        g.take(key(0));
+        assert!(g.get(key(0), budget).is_none());
         assert_eq!(
             g.young_bytes,
             g.young.values().map(|i| i.heap_bytes()).sum::<usize>()
@@ -235,15 +257,30 @@ mod tests {
 
     #[test]
     fn a_plan_keeps_an_item_until_its_last_use_only() {
+        let (a, b) = (key(0), key(1));
         let mut g = Generations {
-            plan: Some(HashMap::from([("a".into(), 2), ("b".into(), 1)])),
+            plan: Some(HashMap::from([(a, 2), (b, 1)])),
             ..Generations::default()
         };
-        assert!(g.use_once("a"), "a is asked for again");
-        g.insert(item("a", 10), 1000);
-        assert!(!g.use_once("b"), "b is asked for once");
-        assert!(!g.use_once("a"), "that was a's last use");
-        assert!(g.take("a").is_some());
-        assert!(!g.use_once("never-planned"));
+        assert!(g.use_once(a), "a is asked for again");
+        g.insert(a, item("a", 10), 1000);
+        assert!(!g.use_once(b), "b is asked for once");
+        assert!(!g.use_once(a), "that was a's last use");
+        assert!(g.take(a).is_some());
+        assert!(!g.use_once(key(2)), "never planned");
+    }
+
+    #[test]
+    fn an_item_of_a_replaced_state_is_never_found() {
+        let mut g = Generations::default();
+        g.insert(key(0), item("a", 10), 1000);
+        let next = ArticleKey {
+            generation: 1,
+            ..key(0)
+        };
+        assert!(g.get(next, 1000).is_none(), "same slot, next generation");
+        let elsewhere = ArticleKey { index: 1, ..key(0) };
+        assert!(g.get(elsewhere, 1000).is_none(), "same slot, another index");
+        assert!(g.get(key(0), 1000).is_some());
     }
 }

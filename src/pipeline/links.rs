@@ -3,13 +3,16 @@
 //! A change to a recent article used to re-read and re-render every row of its
 //! month and of the news window. The watch loop keeps, for articles of the last
 //! two months, the row and its rendered `<url>` entries; a pass then reads and
-//! renders only what changed (the watch loop calls [`LinkCache::forget`] for
-//! every changed article) and concatenates the rest. Kept links are found by
-//! the article's index slot, not its id: a month or the news window of a big
-//! site is tens of thousands of articles, looked up on every change.
+//! renders only what changed and concatenates the rest. Kept links are found
+//! by the article's [`ArticleKey`], not its id: a month or the news window of a
+//! big site is tens of thousands of articles, looked up on every change, so the
+//! cache is a table by slot holding the rest of the key it was kept under; a
+//! key the index has replaced (the article changed or went, the slot was
+//! reused) never matches, and [`super::apply_change`] drops it at once.
 
 use super::Sources;
 use crate::config::Site;
+use crate::index::ArticleKey;
 use crate::model::LinkRow;
 use crate::render::{self, RenderError, UrlEntry};
 use crate::store::StoreError;
@@ -56,14 +59,33 @@ impl CachedLink {
     }
 }
 
-/// A kept link, and where the index held its article's id when it was kept.
+/// A kept link, and the key (but its slot) of the article state it is of.
 #[derive(Debug)]
 struct Kept {
-    id_at: usize,
+    index: u32,
+    generation: u32,
     link: Arc<CachedLink>,
 }
 
-/// The cache: index slot → the row and entries of the article in it.
+// A slot of the table costs 16 bytes, kept or not: it is as long as the index.
+const _: () = assert!(std::mem::size_of::<Option<Kept>>() == 16);
+
+impl Kept {
+    fn new(key: ArticleKey, link: Arc<CachedLink>) -> Kept {
+        Kept {
+            index: key.index,
+            generation: key.generation,
+            link,
+        }
+    }
+
+    /// Whether this is the link of `key` (found at its slot).
+    fn is_of(&self, key: ArticleKey) -> bool {
+        self.generation == key.generation && self.index == key.index
+    }
+}
+
+/// The cache: index slot → the row and entries of the article state in it.
 #[derive(Debug, Default)]
 pub struct LinkCache {
     links: Mutex<Vec<Option<Kept>>>,
@@ -76,14 +98,13 @@ impl LinkCache {
         self.links.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Drops what is kept of the articles in these slots (they changed or
-    /// went; call it before the index reuses the slots).
-    pub fn forget(&self, slots: impl IntoIterator<Item = u32>) {
+    /// Drops what is kept of an article state the index freed.
+    pub(super) fn forget(&self, freed: ArticleKey) {
         let mut links = self.lock();
-        for slot in slots {
-            if let Some(kept) = links.get_mut(slot as usize) {
-                *kept = None;
-            }
+        if let Some(kept) = links.get_mut(freed.slot())
+            && kept.as_ref().is_some_and(|k| k.is_of(freed))
+        {
+            *kept = None;
         }
     }
 
@@ -108,24 +129,21 @@ impl LinkCache {
         }
     }
 
-    /// The links of `items` (slot and id), in that order: kept ones, then the
+    /// The links of `items` (key and id), in that order: kept ones, then the
     /// rest from the store. Ids the store no longer has are skipped.
     pub(super) fn get(
         &self,
         sources: &Sources,
-        items: &[(u32, &str)],
+        items: &[(ArticleKey, &str)],
     ) -> Result<Vec<Arc<CachedLink>>, StoreError> {
         let keep_after = sources.index.now() - LINK_CACHE_WINDOW;
         let mut found: Vec<Option<Arc<CachedLink>>> = Vec::with_capacity(items.len());
         let mut missing = Vec::new();
         {
             let links = self.lock();
-            for &(slot, id) in items {
-                let kept = links.get(slot as usize).and_then(Option::as_ref);
-                // Guards the slot discipline without reading the id's bytes (a
-                // cache miss per article): the index's id is where it was.
-                let link = kept.filter(|k| k.id_at == id.as_ptr() as usize);
-                let link = link.map(|k| k.link.clone());
+            for &(key, id) in items {
+                let kept = links.get(key.slot()).and_then(Option::as_ref);
+                let link = kept.filter(|k| k.is_of(key)).map(|k| k.link.clone());
                 if link.is_none() {
                     missing.push(id);
                 }
@@ -143,7 +161,7 @@ impl LinkCache {
             .collect();
         let mut links = self.lock();
         let mut out = Vec::with_capacity(items.len());
-        for (&(slot, id), kept) in items.iter().zip(found) {
+        for (&(key, id), kept) in items.iter().zip(found) {
             if let Some(link) = kept {
                 out.push(link);
                 continue;
@@ -152,13 +170,10 @@ impl LinkCache {
                 continue; // no longer stored
             };
             if link.row.published_at >= keep_after {
-                if links.len() <= slot as usize {
-                    links.resize_with(slot as usize + 1, || None);
+                if links.len() <= key.slot() {
+                    links.resize_with(key.slot() + 1, || None);
                 }
-                links[slot as usize] = Some(Kept {
-                    id_at: id.as_ptr() as usize,
-                    link: link.clone(),
-                });
+                links[key.slot()] = Some(Kept::new(key, link.clone()));
             }
             out.push(link);
         }
@@ -180,7 +195,12 @@ mod tests {
             updated_at: published_at,
             image_url: None,
         });
-        Some(Kept { id_at: 0, link })
+        let key = ArticleKey {
+            index: 0,
+            slot: 0,
+            generation: 0,
+        };
+        Some(Kept::new(key, link))
     }
 
     #[test]
@@ -199,6 +219,29 @@ mod tests {
             "within the hour nothing is walked"
         );
         cache.expire(now + chrono::TimeDelta::hours(1));
+        assert!(cache.lock()[0].is_none());
+    }
+
+    #[test]
+    fn a_link_is_found_by_its_key_only_and_forgotten_when_freed() {
+        let now: DateTime<Utc> = "2026-11-29T16:00:00Z".parse().unwrap();
+        let cache = LinkCache::default();
+        *cache.lock() = vec![link("a", now)];
+        let kept = ArticleKey {
+            index: 0,
+            slot: 0,
+            generation: 0,
+        };
+        let next = ArticleKey {
+            generation: 1,
+            ..kept
+        };
+        let other_index = ArticleKey { index: 1, ..kept };
+        let is_kept = |key| cache.lock()[0].as_ref().is_some_and(|k| k.is_of(key));
+        assert!(is_kept(kept) && !is_kept(next) && !is_kept(other_index));
+        cache.forget(next);
+        assert!(is_kept(kept), "forgetting another state keeps this one");
+        cache.forget(kept);
         assert!(cache.lock()[0].is_none());
     }
 }

@@ -4,15 +4,19 @@
 //! pure renderers (in parallel for feeds and sitemap months), ordering units so
 //! that indexes follow what they list, and staging + committing one generation.
 //! A unit that fails keeps its last good documents; the failure is returned.
+//! Also owns keeping its caches current: they hold what was rendered from an
+//! article state under that state's [`ArticleKey`] (a replaced state never
+//! matches), and [`apply_change`] applies a change to the index and drops what
+//! the caches kept of the state it freed, in one step.
 //! Must not: decide what is dirty (the index does), read back what publishing
 //! holds (the sitemap index, robots.txt and news parts are made from the
 //! [`SitemapFiles`] it records) or touch HTTP.
 
 use crate::config::Config;
-use crate::index::{Dirty, FeedKey, Index, Unit};
+use crate::index::{ArticleKey, Dirty, FeedKey, Index, Unit};
 use crate::publish::{Published, Publisher, Staging};
 use crate::render::{self, Document, FeedView, RenderError, paths};
-use crate::store::{Store, StoreError};
+use crate::store::{MetaRow, Store, StoreError};
 use thiserror::Error;
 
 mod items;
@@ -87,9 +91,12 @@ pub struct Sources<'a> {
     pub caches: &'a Caches,
 }
 
-/// What is kept between units and passes: sitemap rows of recent articles,
-/// rendered feed items and the sitemap files rendered. Whoever applies changes
-/// must call [`Caches::forget`].
+/// What is kept between units and passes: sitemap rows of recent articles and
+/// rendered feed items, each under the [`ArticleKey`] of the article state it
+/// was made from (the index gives an article a new key at every change, so a
+/// kept entry is never returned stale, whatever order changes are applied in;
+/// [`apply_change`] also drops it at once, so the budgets hold live entries),
+/// and the sitemap files rendered.
 #[derive(Debug, Default)]
 pub struct Caches {
     /// Sitemap rows and entries of recent articles.
@@ -103,12 +110,22 @@ pub struct Caches {
 }
 
 impl Caches {
-    /// Drops what is kept of these articles (they changed): by id, and by the
-    /// index slots they held (call it before the index applies the changes).
-    pub fn forget(&self, ids: &[&str], slots: &[u32]) {
-        self.links.forget(slots.iter().copied());
-        self.items.forget(ids.iter().copied());
+    /// Drops what is kept of an article state the index freed.
+    fn forget(&self, freed: ArticleKey) {
+        self.links.forget(freed);
+        self.items.forget(freed);
     }
+}
+
+/// Applies the store's current state of article `id` (`None`: it is gone) to
+/// the index and drops what `caches` kept of the state it replaced; returns
+/// the units dirtied. The live path changes the index through here.
+pub fn apply_change(index: &mut Index, caches: &Caches, id: &str, row: Option<MetaRow>) -> Dirty {
+    let applied = index.apply(id, row);
+    if let Some(freed) = applied.freed {
+        caches.forget(freed);
+    }
+    applied.dirty
 }
 
 /// Renders `units` and commits them as one generation.
@@ -271,12 +288,12 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
     if !index.feed_exists(key) {
         return Ok(Vec::new());
     }
-    let ids = index.feed_items(key);
+    let articles = index.feed_slots(key);
     let what = || describe(index, unit);
     let items = sources
         .caches
         .items
-        .get(sources, &ids)
+        .get(sources, &articles)
         .map_err(|e| match e {
             ItemError::Store(source) => UnitError::Store {
                 unit,
