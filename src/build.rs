@@ -45,7 +45,7 @@ pub fn load_index(
 
 /// [`load_index`] into `loader` (a fresh one, or one numbering terms as a
 /// previous index did: see [`crate::index::Loader::numbered_like`]).
-pub fn load_into(
+pub(crate) fn load_into(
     mut loader: crate::index::Loader,
     store: &dyn Store,
 ) -> Result<(Index, u64), StoreError> {
@@ -133,13 +133,13 @@ pub struct FullPass {
     /// Units that failed (their last good documents stay; retrying is the caller's).
     pub failed: Vec<Unit>,
     /// Stale files removed from the output folder.
-    pub removed: usize,
+    pub(crate) removed: usize,
     /// Sitemap rows of recent articles, kept for the passes that follow.
-    pub links: pipeline::LinkCache,
+    pub(crate) links: pipeline::LinkCache,
     /// The sitemap files rendered, kept for the passes that follow.
-    pub sitemaps: pipeline::SitemapFiles,
+    pub(crate) sitemaps: pipeline::SitemapFiles,
     /// The first document that could not be written (it stays in memory).
-    pub disk_error: Option<DiskError>,
+    pub(crate) disk_error: Option<DiskError>,
 }
 
 /// Renders every document into `publisher` a batch at a time; a writer thread

@@ -10,8 +10,9 @@ use thiserror::Error;
 
 mod store_url;
 mod values;
-pub use store_url::{PgUrl, SslMode, StoreUrl, StoreUrlError};
-pub use values::{BaseUrl, LanguageTag};
+pub use store_url::StoreUrl;
+pub(crate) use store_url::{PgUrl, SslMode};
+pub(crate) use values::{BaseUrl, LanguageTag};
 
 /// Everything wrong with a configuration, with where and how to fix it.
 #[derive(Debug, Error)]
@@ -52,13 +53,13 @@ pub struct Config {
     pub output: Output,
     /// What feeds carry.
     #[serde(default)]
-    pub feeds: Feeds,
+    pub(crate) feeds: Feeds,
     /// The HTTP service.
     #[serde(default)]
     pub server: Server,
     /// Sample data for a first start.
     #[serde(default)]
-    pub demo: Demo,
+    pub(crate) demo: Demo,
 }
 
 /// `[site]`: the publication.
@@ -68,18 +69,18 @@ pub struct Site {
     /// Feed titles start with it.
     pub title: String,
     /// Channel / feed description.
-    pub description: String,
+    pub(crate) description: String,
     /// Default article language (BCP 47).
-    pub language: LanguageTag,
+    pub(crate) language: LanguageTag,
     /// Home page of the news site (channel `link`).
-    pub home_url: BaseUrl,
+    pub(crate) home_url: BaseUrl,
     /// Where syndic's documents are reachable; absolute URLs in documents start here.
     pub public_url: BaseUrl,
     /// Google News `news:name`; must match the name registered with Google News.
     pub publication_name: String,
     /// Authority of the `tag:` URIs used as GUIDs, e.g. `example.ma,2024`.
     /// Set it once and never change it: every reader would see every item as new.
-    pub guid_authority: String,
+    pub(crate) guid_authority: String,
 }
 
 /// `[store]`.
@@ -90,11 +91,11 @@ pub struct Store {
     /// parsed here once.
     pub url: StoreUrl,
     /// Most PostgreSQL connections kept for queries (besides the LISTEN one).
-    pub pool_size: usize,
+    pub(crate) pool_size: usize,
     /// Hours the change log keeps its entries; `serve` prunes older ones.
-    pub change_log_retention_hours: u32,
+    pub(crate) change_log_retention_hours: u32,
     /// Seconds a write waits for another writer's lock before it is refused.
-    pub lock_timeout_seconds: u16,
+    pub(crate) lock_timeout_seconds: u16,
 }
 
 impl Default for Store {
@@ -127,9 +128,9 @@ impl Default for Output {
 /// `[feeds]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Feeds {
+pub(crate) struct Feeds {
     /// Items per feed (1 to 1000).
-    pub items: usize,
+    pub(crate) items: usize,
 }
 
 impl Default for Feeds {
@@ -146,21 +147,21 @@ pub struct Server {
     #[serde(deserialize_with = "socket_address")]
     pub listen: SocketAddr,
     /// `Cache-Control: max-age` in seconds.
-    pub max_age: u32,
+    pub(crate) max_age: u32,
     /// Bearer token of the ingest API; absent means the API is off.
-    pub api_token: Option<String>,
+    pub(crate) api_token: Option<String>,
     /// Largest request body accepted by the ingest API, in bytes.
-    pub max_body_bytes: usize,
+    pub(crate) max_body_bytes: usize,
     /// Most records in one `POST /api/articles` batch.
-    pub max_batch_records: usize,
+    pub(crate) max_batch_records: usize,
     /// Most connections served at once; beyond it the oldest is asked to close.
-    pub max_connections: usize,
+    pub(crate) max_connections: usize,
     /// Most connections from one client address (behind a proxy, raise it to
     /// `max_connections`: every client then has the proxy's address).
-    pub max_connections_per_address: usize,
+    pub(crate) max_connections_per_address: usize,
     /// Megabytes of document bodies (all encodings) kept in memory; bodies
     /// beyond it are read back from the output folder when asked for.
-    pub body_cache_mb: usize,
+    pub(crate) body_cache_mb: usize,
 }
 
 impl Default for Server {
@@ -181,12 +182,12 @@ impl Default for Server {
 /// `[demo]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Demo {
+pub(crate) struct Demo {
     /// JSON Lines imported into an empty store at start.
-    pub seed_file: Option<PathBuf>,
+    pub(crate) seed_file: Option<PathBuf>,
     /// The moment the sample dates were written for: at seeding, every date moves
     /// by (now − `seed_as_of`), so the samples look as fresh as when written.
-    pub seed_as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub(crate) seed_as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 const ENV_PREFIX: &str = "SYNDIC_";

@@ -36,7 +36,7 @@ impl std::fmt::Display for Summary {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Options {
     /// Moves every date by this much (the demo seed).
-    pub shift: Option<TimeDelta>,
+    pub(crate) shift: Option<TimeDelta>,
 }
 
 /// Imports every line of `input`, named `source` in reports, which go to `report`.

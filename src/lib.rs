@@ -44,12 +44,12 @@
 
 pub mod build;
 pub mod config;
-pub mod http;
+pub(crate) mod http;
 pub mod import;
 pub mod index;
 pub mod metrics;
 pub mod model;
-pub mod pipeline;
+pub(crate) mod pipeline;
 pub mod publish;
 pub mod render;
 pub mod serve;

@@ -9,44 +9,44 @@ use prometheus_client::registry::Registry;
 
 /// Labels of a served request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RequestLabels {
+pub(crate) struct RequestLabels {
     /// Document kind (`rss`, `atom`, `jsonfeed`, `sitemap`, …), `api`, or `other`.
-    pub kind: String,
+    pub(crate) kind: String,
     /// HTTP status code.
-    pub status: u16,
+    pub(crate) status: u16,
 }
 
 /// Every metric, registered once.
 pub struct Metrics {
     registry: Registry,
     /// Requests by kind and status.
-    pub requests: Family<RequestLabels, Counter>,
+    pub(crate) requests: Family<RequestLabels, Counter>,
     /// `304 Not Modified` answers.
-    pub not_modified: Counter,
+    pub(crate) not_modified: Counter,
     /// Body bytes sent.
-    pub bytes_sent: Counter,
+    pub(crate) bytes_sent: Counter,
     /// Regeneration passes.
-    pub regenerations: Counter,
+    pub(crate) regenerations: Counter,
     /// Watch passes, those that found nothing to regenerate included.
-    pub watch_passes: Counter,
+    pub(crate) watch_passes: Counter,
     /// Duration of regeneration passes, seconds.
-    pub regeneration_seconds: Histogram,
+    pub(crate) regeneration_seconds: Histogram,
     /// Units that failed to render (their last good version stayed).
-    pub render_failures: Counter,
+    pub(crate) render_failures: Counter,
     /// Documents being served.
-    pub documents: Gauge,
+    pub(crate) documents: Gauge,
     /// Articles in the index.
-    pub articles: Gauge,
+    pub(crate) articles: Gauge,
     /// Estimated heap of the index, bytes.
-    pub index_bytes: Gauge,
+    pub(crate) index_bytes: Gauge,
     /// Change-log entries committed but not yet applied.
-    pub store_lag_changes: Gauge,
+    pub(crate) store_lag_changes: Gauge,
     /// 1 when the last store poll succeeded, 0 when the store is unreachable.
-    pub store_up: Gauge,
+    pub(crate) store_up: Gauge,
     /// Writes refused because another writer held the store's lock too long.
-    pub store_lock_timeouts: Counter,
+    pub(crate) store_lock_timeouts: Counter,
     /// Connections closed on arrival because `[server] max_connections` were open.
-    pub connections_refused: Counter,
+    pub(crate) connections_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -142,7 +142,7 @@ impl Metrics {
     }
 
     /// The OpenMetrics text exposition.
-    pub fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);

@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 /// How often the store is asked whether anything changed.
 pub const POLL: Duration = Duration::from_millis(200);
 /// Longest wait between polls of an unreachable store.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// How often a running service prunes the change log.
-pub const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+pub(crate) const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 /// Change-log entries read per query.
 const CHANGE_PAGE: usize = 10_000;
 
@@ -69,7 +69,7 @@ impl Clock for ManualClock {
 
 /// A message to the watch loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Nudge {
+pub(crate) enum Nudge {
     /// Something was written: look now rather than at the next poll.
     Changed,
     /// Finish the current pass and stop.
@@ -170,13 +170,13 @@ impl Watcher {
     }
 
     /// Sends what each commit changes to `disk` (the mirror).
-    pub fn mirror_to(mut self, disk: Sender<Published>) -> Watcher {
+    pub(crate) fn mirror_to(mut self, disk: Sender<Published>) -> Watcher {
         self.disk = Some(disk);
         self
     }
 
     /// Follows how far the served documents have caught up with the change log.
-    pub fn applied(&self) -> tokio::sync::watch::Receiver<u64> {
+    pub(crate) fn applied(&self) -> tokio::sync::watch::Receiver<u64> {
         self.applied.subscribe()
     }
 
@@ -198,7 +198,7 @@ impl Watcher {
 
 impl Watcher {
     /// Runs until [`Nudge::Stop`] or until every sender is gone.
-    pub fn run(mut self, nudges: Receiver<Nudge>) {
+    pub(crate) fn run(mut self, nudges: Receiver<Nudge>) {
         loop {
             match nudges.recv_timeout(self.sleep_time()) {
                 Ok(Nudge::Stop) | Err(RecvTimeoutError::Disconnected) => return,

@@ -24,19 +24,19 @@ pub enum StoreUrl {
 #[derive(Debug, Clone)]
 pub struct PgUrl {
     /// Host, port, user, database and the other libpq parameters tokio-postgres knows.
-    pub config: tokio_postgres::Config,
+    pub(crate) config: tokio_postgres::Config,
     /// `sslmode`, with libpq's meaning (default `prefer`).
-    pub ssl_mode: SslMode,
+    pub(crate) ssl_mode: SslMode,
     /// `sslrootcert`: PEM file of the certificate authorities to trust for
     /// `verify-ca` / `verify-full`; `None` (or `system`) means the system's store.
-    pub root_cert: Option<PathBuf>,
+    pub(crate) root_cert: Option<PathBuf>,
     /// The URL without its password, for messages.
-    pub location: String,
+    pub(crate) location: String,
 }
 
 /// libpq's `sslmode` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SslMode {
+pub(crate) enum SslMode {
     /// Never encrypt.
     Disable,
     /// Encrypt when the server offers it, without checking its certificate.
@@ -54,11 +54,11 @@ pub enum SslMode {
 #[error("{value:?}: {problem}; {fix}")]
 pub struct StoreUrlError {
     /// The URL, password redacted.
-    pub value: String,
+    pub(crate) value: String,
     /// What is wrong.
-    pub problem: String,
+    pub(crate) problem: String,
     /// What to write instead.
-    pub fix: &'static str,
+    pub(crate) fix: &'static str,
 }
 
 const FORMS: &str = "use \"sqlite:PATH\" or \"postgres://USER@HOST:PORT/DB\" \
@@ -154,7 +154,7 @@ impl fmt::Display for StoreUrl {
 }
 
 /// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];

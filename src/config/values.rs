@@ -34,7 +34,7 @@ impl TryFrom<String> for BaseUrl {
 /// article's `language`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
-pub struct LanguageTag(String);
+pub(crate) struct LanguageTag(String);
 
 impl TryFrom<String> for LanguageTag {
     type Error = String;

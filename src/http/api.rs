@@ -19,7 +19,7 @@ use std::time::Duration;
 const APPLY_WAIT: Duration = Duration::from_secs(5);
 
 /// Routes `/api/…`.
-pub async fn handle(state: &Arc<AppState>, req: Request<Incoming>) -> Response<Body> {
+pub(crate) async fn handle(state: &Arc<AppState>, req: Request<Incoming>) -> Response<Body> {
     let Some(token) = state.config.server.api_token.as_deref() else {
         return error(
             StatusCode::NOT_FOUND,

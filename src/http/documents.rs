@@ -9,7 +9,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use std::sync::Arc;
 
 /// The `Content-Type` of a document kind.
-pub fn content_type(kind: DocKind) -> &'static str {
+pub(crate) fn content_type(kind: DocKind) -> &'static str {
     match kind {
         DocKind::Rss => "application/rss+xml; charset=utf-8",
         DocKind::Atom => "application/atom+xml; charset=utf-8",
@@ -22,7 +22,7 @@ pub fn content_type(kind: DocKind) -> &'static str {
 }
 
 /// The metrics label of a document kind.
-pub fn kind_label(kind: DocKind) -> &'static str {
+pub(crate) fn kind_label(kind: DocKind) -> &'static str {
     match kind {
         DocKind::Rss => "rss",
         DocKind::Atom => "atom",
@@ -35,7 +35,7 @@ pub fn kind_label(kind: DocKind) -> &'static str {
 }
 
 /// Answers GET or HEAD for `path`.
-pub async fn serve<B>(
+pub(crate) async fn serve<B>(
     state: &AppState,
     req: &Request<B>,
     path: &str,

@@ -29,37 +29,41 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Response body type.
-pub type Body = Full<Bytes>;
+pub(crate) type Body = Full<Bytes>;
 
 /// Time a client has to send its request headers.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time a request may take, body included.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest request head accepted (larger gets 431).
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Time given to open connections to finish on shutdown.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What request handlers share.
-pub struct AppState {
+pub(crate) struct AppState {
     /// Settings.
-    pub config: Arc<Config>,
+    pub(crate) config: Arc<Config>,
     /// The served generation.
-    pub publisher: Arc<Publisher>,
+    pub(crate) publisher: Arc<Publisher>,
     /// The store the ingest API writes.
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// Metrics.
-    pub metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<Metrics>,
     /// Wakes the watch loop after an ingest write.
-    pub nudge: std::sync::Mutex<Sender<Nudge>>,
+    pub(crate) nudge: std::sync::Mutex<Sender<Nudge>>,
     /// How far the served documents have caught up with the change log.
-    pub applied: tokio::sync::watch::Receiver<u64>,
+    pub(crate) applied: tokio::sync::watch::Receiver<u64>,
     /// `Cache-Control` of every document, from `[server] max_age`.
-    pub cache_control: header::HeaderValue,
+    pub(crate) cache_control: header::HeaderValue,
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).
-pub async fn run(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
+pub(crate) async fn run(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()>,
+) {
     // HTTP/1.1 only: hyper's HTTP/1 reader applies the header timeout from the
     // first byte on (the auto-detecting builder reads its preface without one,
     // so a silent client could hold a connection forever). HTTP/2 and TLS belong
@@ -249,7 +253,7 @@ fn metrics(state: &AppState) -> Response<Body> {
 }
 
 /// A plain-text response.
-pub fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     let mut r = Response::new(Body::from(text));
     *r.status_mut() = status;
     r.headers_mut().insert(
@@ -260,7 +264,7 @@ pub fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
 }
 
 /// A JSON response.
-pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+pub(crate) fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     let mut body = serde_json::to_vec_pretty(value).unwrap_or_default();
     body.push(b'\n');
     let mut r = Response::new(Body::from(body));

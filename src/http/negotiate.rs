@@ -18,7 +18,7 @@ use std::time::SystemTime;
 /// entry, refuses it. When nothing we have is acceptable, identity is sent
 /// anyway, as RFC 9110 recommends and nginx and Apache do, rather than a `406`
 /// a feed reader could do nothing with. Without the header, identity.
-pub fn choose_encoding(headers: &HeaderMap) -> Encoding {
+pub(crate) fn choose_encoding(headers: &HeaderMap) -> Encoding {
     let Some(accepted) = Accepted::parse(headers) else {
         return Encoding::Identity;
     };
@@ -110,7 +110,7 @@ fn parse_q(text: &str) -> Option<u16> {
 }
 
 /// Whether the client already has this representation: `304 Not Modified`.
-pub fn not_modified(headers: &HeaderMap, artifact: &Artifact, encoding: Encoding) -> bool {
+pub(crate) fn not_modified(headers: &HeaderMap, artifact: &Artifact, encoding: Encoding) -> bool {
     if let Some(inm) = headers.typed_get::<IfNoneMatch>() {
         let Ok(etag) = std::str::from_utf8(artifact.etag(encoding))
             .unwrap_or("")

@@ -8,19 +8,19 @@ use chrono::{DateTime, Utc};
 
 /// What applying one article's state did.
 #[derive(Debug, Default)]
-pub struct Applied {
+pub(crate) struct Applied {
     /// Units whose output may differ.
-    pub dirty: Dirty,
+    pub(crate) dirty: Dirty,
     /// The key of the state replaced or deleted, if the article was stored: it
     /// names nothing any more, and what was kept under it can be dropped.
-    pub freed: Option<ArticleKey>,
+    pub(crate) freed: Option<ArticleKey>,
 }
 
 impl Index {
     /// Applies the store's current state of article `id` (`None`: it is gone):
     /// returns the units whose output may differ and the key it freed. The
     /// article's new state, if any, gets a new key (see [`Index::key_of`]).
-    pub fn apply(&mut self, id: &str, row: Option<MetaRow>) -> Applied {
+    pub(crate) fn apply(&mut self, id: &str, row: Option<MetaRow>) -> Applied {
         let mut applied = Applied::default();
         if let Some(idx) = self.by_id.get(&self.entries, id) {
             self.unlink(idx, &mut applied.dirty);
@@ -39,7 +39,7 @@ impl Index {
 
     /// Moves the clock to `now`: embargoes that end are lifted, articles older than
     /// the news window leave it. Returns the units that changed. Time never goes back.
-    pub fn advance(&mut self, now: DateTime<Utc>) -> Dirty {
+    pub(crate) fn advance(&mut self, now: DateTime<Utc>) -> Dirty {
         let mut dirty = Dirty::new();
         let (before, now) = (self.now, now.timestamp());
         if now <= before {
@@ -66,7 +66,7 @@ impl Index {
 
     /// The next time at which time alone changes some document: an embargo lifts or
     /// the oldest article of the news sitemap leaves it.
-    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn next_deadline(&self) -> Option<DateTime<Utc>> {
         let embargo = self.embargoed.first().map(|&(t, _)| t);
         let cutoff = self.now - NEWS_WINDOW_SECS;
         let pos = self

@@ -24,7 +24,7 @@ impl Index {
     /// Folds one change-log entry into documents' change times; returns the
     /// units whose change time moved (they must be rendered again). Entries
     /// without a departure change nothing.
-    pub fn note_departure(&mut self, change: &Change) -> Dirty {
+    pub(crate) fn note_departure(&mut self, change: &Change) -> Dirty {
         let at = change.at.timestamp();
         if change.truncate && at > self.changed.everything {
             self.changed.everything = at;
@@ -65,7 +65,7 @@ impl Index {
 
     /// When an article last left this unit's documents, if ever (as far as the
     /// change log remembers): a floor for their `Last-Modified`.
-    pub fn change_time(&self, unit: Unit) -> Option<DateTime<Utc>> {
+    pub(crate) fn change_time(&self, unit: Unit) -> Option<DateTime<Utc>> {
         let own = self.changed.by_unit.get(&unit).copied();
         let time = own.unwrap_or(i64::MIN).max(self.changed.everything);
         if time > 0 {

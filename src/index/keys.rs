@@ -15,7 +15,7 @@ pub enum FeedKind {
 
 impl FeedKind {
     /// The URL folder of this kind's feeds (`None` for the global feed, at the root).
-    pub fn folder(self) -> Option<&'static str> {
+    pub(crate) fn folder(self) -> Option<&'static str> {
         match self {
             FeedKind::Global => None,
             FeedKind::Section => Some("sections"),
@@ -66,7 +66,7 @@ impl Month {
     }
 
     /// `2026-11`.
-    pub fn label(self) -> String {
+    pub(crate) fn label(self) -> String {
         format!("{:04}-{:02}", self.0 / 100, self.0 % 100)
     }
 }
@@ -99,7 +99,7 @@ pub enum Unit {
 /// (e.g. reloaded) index, never matches either. Generations wrap after 2³² changes
 /// of one slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ArticleKey {
+pub(crate) struct ArticleKey {
     /// The number of the [`Index`](super::Index) that made the key.
     pub(crate) index: u32,
     /// The article's place in that index's table (reused after a deletion).
@@ -111,7 +111,7 @@ pub struct ArticleKey {
 impl ArticleKey {
     /// The article's place in its index's table: dense, so a cache may be a `Vec`
     /// by slot (that keeps the rest of the key to check against).
-    pub fn slot(self) -> usize {
+    pub(crate) fn slot(self) -> usize {
         self.slot as usize
     }
 }

@@ -17,8 +17,9 @@ mod terms;
 #[cfg(test)]
 mod tests;
 
-pub use keys::{ArticleKey, FeedKey, FeedKind, Month, Unit};
-pub use terms::Terms;
+pub(crate) use keys::{ArticleKey, Unit};
+pub use keys::{FeedKey, FeedKind, Month};
+pub(crate) use terms::Terms;
 
 use crate::store::MetaRow;
 use chrono::{DateTime, Utc};
@@ -27,10 +28,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 
 /// How long an article stays in the Google News sitemap.
-pub const NEWS_WINDOW_SECS: i64 = 48 * 3600;
+pub(crate) const NEWS_WINDOW_SECS: i64 = 48 * 3600;
 
 /// Units dirtied by a change, in a fixed order.
-pub type Dirty = BTreeSet<Unit>;
+pub(crate) type Dirty = BTreeSet<Unit>;
 
 #[derive(Debug)]
 struct Entry {
@@ -112,7 +113,7 @@ fn remove_sorted(entries: &[Option<Entry>], list: &mut Vec<u32>, idx: u32) -> Op
 
 impl Index {
     /// An empty index showing `items` articles per feed, at time `now`.
-    pub fn new(items: usize, now: DateTime<Utc>) -> Index {
+    pub(crate) fn new(items: usize, now: DateTime<Utc>) -> Index {
         static INDEXES: AtomicU32 = AtomicU32::new(0);
         Index {
             number: INDEXES.fetch_add(1, AtomicOrdering::Relaxed),
@@ -130,7 +131,8 @@ impl Index {
     }
 
     /// Builds the index from every row at once (faster than applying them one by one).
-    pub fn load(
+    #[cfg(test)]
+    pub(crate) fn load(
         items: usize,
         now: DateTime<Utc>,
         rows: impl IntoIterator<Item = MetaRow>,
@@ -221,23 +223,23 @@ impl Index {
 /// Loads an index row by row (for a store scan that visits rows rather than
 /// returning them): lists are sorted once, at [`Loader::finish`].
 #[derive(Debug)]
-pub struct Loader(Index);
+pub(crate) struct Loader(Index);
 
 impl Loader {
     /// An empty index of `items`-item feeds as of `now`.
-    pub fn new(items: usize, now: DateTime<Utc>) -> Loader {
+    pub(crate) fn new(items: usize, now: DateTime<Utc>) -> Loader {
         Loader(Index::new(items, now))
     }
 
     /// An empty index that numbers terms as `old` does (see [`Terms::emptied`]).
-    pub fn numbered_like(old: &Index, now: DateTime<Utc>) -> Loader {
+    pub(crate) fn numbered_like(old: &Index, now: DateTime<Utc>) -> Loader {
         let mut index = Index::new(old.items, now);
         index.terms = [0, 1, 2].map(|i| old.terms[i].emptied());
         Loader(index)
     }
 
     /// Adds one article.
-    pub fn add(&mut self, row: MetaRow) {
+    pub(crate) fn add(&mut self, row: MetaRow) {
         let index = &mut self.0;
         let idx = index.store_entry(row);
         if index.is_live(idx) {
@@ -248,7 +250,7 @@ impl Loader {
     }
 
     /// The index, its lists sorted.
-    pub fn finish(mut self) -> Index {
+    pub(crate) fn finish(mut self) -> Index {
         self.0.sort_lists();
         self.0
     }
@@ -256,5 +258,4 @@ impl Loader {
 
 mod apply;
 mod views;
-pub use apply::Applied;
 pub use views::FeedInfo;

@@ -8,19 +8,19 @@ use std::collections::HashMap;
 
 /// One section, tag or author.
 #[derive(Debug, Default, Clone)]
-pub struct Term {
+pub(crate) struct Term {
     /// URL slug.
-    pub slug: Box<str>,
+    pub(crate) slug: Box<str>,
     /// (spelling, number of visible articles using it).
     uses: Vec<(u32, u32)>,
     /// Visible articles, oldest first (see `Index::order`).
-    pub members: Vec<u32>,
+    pub(crate) members: Vec<u32>,
 }
 
 /// The terms of one kind. Terms are never removed, so their numbers stay valid
 /// for the life of the index.
 #[derive(Debug, Default, Clone)]
-pub struct Terms {
+pub(crate) struct Terms {
     by_slug: HashMap<Box<str>, u32>,
     list: Vec<Term>,
     by_spelling: HashMap<Box<str>, u32>,
@@ -30,7 +30,7 @@ pub struct Terms {
 impl Terms {
     /// The same terms and numbers, with no member and no use: what a reloaded
     /// index starts from, so that feed keys name the same feeds as before.
-    pub fn emptied(&self) -> Terms {
+    pub(crate) fn emptied(&self) -> Terms {
         let mut terms = self.clone();
         for t in &mut terms.list {
             t.uses = Vec::new();
@@ -40,7 +40,7 @@ impl Terms {
     }
 
     /// The spelling number of `name`, interning it (and its term) if new.
-    pub fn intern(&mut self, name: &str) -> u32 {
+    pub(crate) fn intern(&mut self, name: &str) -> u32 {
         if let Some(&s) = self.by_spelling.get(name) {
             return s;
         }
@@ -64,32 +64,33 @@ impl Terms {
     }
 
     /// The term a spelling belongs to.
-    pub fn term_of(&self, spelling: u32) -> u32 {
+    pub(crate) fn term_of(&self, spelling: u32) -> u32 {
         self.spellings[spelling as usize].1
     }
 
     /// The number of the term with this slug, if any.
-    pub fn find(&self, slug: &str) -> Option<u32> {
+    #[cfg(test)]
+    pub(crate) fn find(&self, slug: &str) -> Option<u32> {
         self.by_slug.get(slug).copied()
     }
 
     /// A term by number.
-    pub fn get(&self, term: u32) -> &Term {
+    pub(crate) fn get(&self, term: u32) -> &Term {
         &self.list[term as usize]
     }
 
     /// A term by number, to change its members.
-    pub fn get_mut(&mut self, term: u32) -> &mut Term {
+    pub(crate) fn get_mut(&mut self, term: u32) -> &mut Term {
         &mut self.list[term as usize]
     }
 
     /// Capacity of every member list, in entries.
-    pub fn member_capacity(&self) -> usize {
+    pub(crate) fn member_capacity(&self) -> usize {
         self.list.iter().map(|t| t.members.capacity()).sum()
     }
 
     /// Heap held by the terms themselves (slugs, spellings, maps), in bytes.
-    pub fn own_bytes(&self) -> usize {
+    pub(crate) fn own_bytes(&self) -> usize {
         use std::mem::size_of;
         let slugs: usize = self
             .list
@@ -106,18 +107,13 @@ impl Terms {
     }
 
     /// Number of terms ever seen.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.list.len()
-    }
-
-    /// Whether no term was ever seen.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
     }
 
     /// The display name: the spelling most used among visible articles; on a tie
     /// the greatest string, which prefers accented forms ("États-Unis").
-    pub fn name(&self, term: u32) -> &str {
+    pub(crate) fn name(&self, term: u32) -> &str {
         match self.display(term) {
             Some(s) => &self.spellings[s as usize].0,
             None => &self.get(term).slug,
@@ -133,7 +129,7 @@ impl Terms {
 
     /// Counts one use more (`delta` = 1) or fewer (-1) of a spelling; whether the
     /// display name of its term changed.
-    pub fn count_use(&mut self, spelling: u32, delta: i32) -> bool {
+    pub(crate) fn count_use(&mut self, spelling: u32, delta: i32) -> bool {
         let term = self.term_of(spelling);
         let before = self.display(term);
         let uses = &mut self.list[term as usize].uses;

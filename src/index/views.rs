@@ -16,7 +16,7 @@ pub struct FeedInfo {
 
 impl Index {
     /// The time the index was last moved to.
-    pub fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp(self.now, 0).unwrap_or_default()
     }
 
@@ -27,7 +27,7 @@ impl Index {
 
     /// An estimate of the heap the index holds, in bytes (capacities, not lengths;
     /// allocator overhead not counted).
-    pub fn memory_bytes(&self) -> usize {
+    pub(crate) fn memory_bytes(&self) -> usize {
         use std::mem::size_of;
         let ids: usize = self.entries.iter().flatten().map(|e| e.id.len()).sum();
         let term_refs: usize = self
@@ -84,7 +84,7 @@ impl Index {
 
     /// Whether the feed has documents: the global feed always, others while they
     /// have visible articles.
-    pub fn feed_exists(&self, key: FeedKey) -> bool {
+    pub(crate) fn feed_exists(&self, key: FeedKey) -> bool {
         key == FeedKey::GLOBAL || !self.members(key).is_empty()
     }
 
@@ -104,7 +104,8 @@ impl Index {
     }
 
     /// The feed with this kind and slug, if it exists.
-    pub fn find_feed(&self, kind: FeedKind, slug: &str) -> Option<FeedKey> {
+    #[cfg(test)]
+    pub(crate) fn find_feed(&self, kind: FeedKind, slug: &str) -> Option<FeedKey> {
         let key = match kind {
             FeedKind::Global => FeedKey::GLOBAL,
             kind => FeedKey {
@@ -119,7 +120,7 @@ impl Index {
     /// publication of the oldest article shown, newest first (ties by key). A
     /// full build in this order finds an article's rendered item still kept
     /// when the next feed showing it comes.
-    pub fn feeds_by_reach(&self) -> Vec<FeedKey> {
+    pub(crate) fn feeds_by_reach(&self) -> Vec<FeedKey> {
         let mut keys: Vec<(i64, FeedKey)> = self
             .feeds()
             .into_iter()
@@ -137,12 +138,13 @@ impl Index {
     }
 
     /// Ids of the articles a feed shows, newest first.
-    pub fn feed_items(&self, key: FeedKey) -> Vec<&str> {
+    #[cfg(test)]
+    pub(crate) fn feed_items(&self, key: FeedKey) -> Vec<&str> {
         self.feed_slots(key).into_iter().map(|(_, id)| id).collect()
     }
 
     /// Keys and ids of the articles a feed shows, newest first.
-    pub fn feed_slots(&self, key: FeedKey) -> Vec<(ArticleKey, &str)> {
+    pub(crate) fn feed_slots(&self, key: FeedKey) -> Vec<(ArticleKey, &str)> {
         self.members(key)
             .iter()
             .rev()
@@ -156,32 +158,25 @@ impl Index {
     }
 
     /// Months with visible articles, oldest first.
-    pub fn months(&self) -> Vec<Month> {
+    pub(crate) fn months(&self) -> Vec<Month> {
         self.months.keys().copied().collect()
     }
 
-    /// Ids of a month's visible articles, newest first.
-    pub fn month_items(&self, month: Month) -> Vec<&str> {
-        self.month_slots(month)
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect()
-    }
-
     /// Keys and ids of a month's visible articles, newest first.
-    pub fn month_slots(&self, month: Month) -> Vec<(ArticleKey, &str)> {
+    pub(crate) fn month_slots(&self, month: Month) -> Vec<(ArticleKey, &str)> {
         self.months.get(&month).map_or_else(Vec::new, |l| {
             l.iter().rev().map(|&i| self.key_and_id(i)).collect()
         })
     }
 
     /// Ids of the articles first published in the news window before now, newest first.
-    pub fn news_items(&self) -> Vec<&str> {
+    #[cfg(test)]
+    pub(crate) fn news_items(&self) -> Vec<&str> {
         self.news_slots().into_iter().map(|(_, id)| id).collect()
     }
 
     /// Keys and ids of the articles in the news window, newest first.
-    pub fn news_slots(&self) -> Vec<(ArticleKey, &str)> {
+    pub(crate) fn news_slots(&self) -> Vec<(ArticleKey, &str)> {
         let cutoff = self.now - NEWS_WINDOW_SECS;
         let start = self
             .global
@@ -194,7 +189,8 @@ impl Index {
     }
 
     /// The key of a stored article's current state.
-    pub fn key_of(&self, id: &str) -> Option<ArticleKey> {
+    #[cfg(test)]
+    pub(crate) fn key_of(&self, id: &str) -> Option<ArticleKey> {
         self.by_id.get(&self.entries, id).map(|i| self.key(i))
     }
 }

@@ -19,7 +19,7 @@ fn is_xml_char(c: char) -> bool {
 }
 
 /// Removes characters XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE, U+FFFF).
-pub fn xml_safe(text: &str) -> Cow<'_, str> {
+pub(crate) fn xml_safe(text: &str) -> Cow<'_, str> {
     // In UTF-8 the forbidden characters are the bytes below 0x20 (but tab, LF,
     // CR) and U+FFFE/U+FFFF (EF BF BE/BF): a byte scan finds most text clean.
     let bytes = text.as_bytes();
@@ -35,7 +35,7 @@ pub fn xml_safe(text: &str) -> Cow<'_, str> {
 
 /// Cleans one text field: XML-illegal characters removed, line ends made `\n`
 /// (an XML parser would turn a bare `\r` into `\n` anyway), whitespace trimmed.
-pub fn text(text: &str) -> String {
+pub(crate) fn text(text: &str) -> String {
     let safe = xml_safe(text);
     let trimmed = safe.trim();
     if trimmed.contains('\r') {

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// Cleans display names (authors, tags): one line each, empty ones dropped,
 /// distinct by slug with the first spelling kept.
-pub fn clean_names<'a>(raw: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn clean_names<'a>(raw: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let mut slugs = std::collections::HashSet::new();
     for name in raw.into_iter().map(clean::line).filter(|n| !n.is_empty()) {

@@ -13,9 +13,9 @@ mod validate;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use fields::clean_names;
 pub(crate) use fields::is_language_tag;
-pub use validate::{FieldError, MAX_RECORD_BYTES, from_json, from_json_str};
+pub(crate) use validate::FieldError;
+pub use validate::{MAX_RECORD_BYTES, from_json, from_json_str};
 
 /// Whether an article may be syndicated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,7 +29,7 @@ pub enum Status {
 
 impl Status {
     /// The record's spelling of the status.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Published => "published",
             Status::Draft => "draft",
@@ -44,13 +44,13 @@ pub struct Image {
     pub url: String,
     /// MIME type: given, or guessed from the URL's extension (`image/jpeg` otherwise).
     #[serde(rename = "type")]
-    pub mime_type: String,
+    pub(crate) mime_type: String,
     /// Width in pixels, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub width: Option<u32>,
+    pub(crate) width: Option<u32>,
     /// Height in pixels, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub height: Option<u32>,
+    pub(crate) height: Option<u32>,
     /// Caption or credit, plain text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
@@ -84,7 +84,7 @@ pub struct Article {
     pub updated_at: DateTime<Utc>,
     /// BCP 47 language tag; `None` means the site's language.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
+    pub(crate) language: Option<String>,
     /// Lead image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<Image>,
@@ -94,7 +94,7 @@ pub struct Article {
 
 /// Where a category of a feed item comes from (Atom gives each its own scheme).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CategoryKind {
+pub(crate) enum CategoryKind {
     /// The article's section.
     Section,
     /// One of its tags.
@@ -103,18 +103,18 @@ pub enum CategoryKind {
 
 /// One category of a feed item: a display name and where it comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Category<'a> {
+pub(crate) struct Category<'a> {
     /// Display name, as the record spells it.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// Section or tag.
-    pub kind: CategoryKind,
+    pub(crate) kind: CategoryKind,
 }
 
 impl Article {
     /// The categories of this article's feed items, in every format: the section,
     /// then the tags, distinct by slug (a tag naming the section, or two spellings
     /// of one name, are one category), first spelling kept.
-    pub fn categories(&self) -> Vec<Category<'_>> {
+    pub(crate) fn categories(&self) -> Vec<Category<'_>> {
         let section = self
             .section
             .iter()
@@ -193,7 +193,7 @@ pub struct LinkRow {
 
 /// Formats a time the way the store keeps it: RFC 3339, UTC, whole seconds,
 /// `Z`; also the W3C Datetime of sitemaps and JSON Feed (`render::w3c_time`).
-pub fn store_time(t: DateTime<Utc>) -> String {
+pub(crate) fn store_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 

@@ -12,7 +12,7 @@ pub struct FieldError {
     /// The field, e.g. `published_at` or `image.url`; `(record)` for the whole line.
     pub field: String,
     /// What is wrong and what is expected.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 impl fmt::Display for FieldError {
@@ -22,11 +22,11 @@ impl fmt::Display for FieldError {
 }
 
 /// Most authors or tags on one article (each becomes a feed).
-pub const MAX_NAMES: usize = 64;
+pub(crate) const MAX_NAMES: usize = 64;
 /// Longest author, tag or section name.
-pub const MAX_NAME_CHARS: usize = 200;
+pub(crate) const MAX_NAME_CHARS: usize = 200;
 /// Longest text field, in bytes (Google News takes articles up to 1 MB).
-pub const MAX_TEXT_BYTES: usize = 2 << 20;
+pub(crate) const MAX_TEXT_BYTES: usize = 2 << 20;
 /// Longest record, in bytes of JSON: a few text fields at their limit, with room
 /// for escapes. An import line over it is refused without being read into memory.
 pub const MAX_RECORD_BYTES: usize = 8 << 20;

@@ -21,11 +21,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What kept items may hold by default: the heads of the busiest feeds.
-pub const DEFAULT_ITEM_BUDGET: usize = 32 << 20;
+pub(crate) const DEFAULT_ITEM_BUDGET: usize = 32 << 20;
 
 /// Why the items of a feed could not be had.
 #[derive(Debug)]
-pub enum ItemError {
+pub(crate) enum ItemError {
     /// Reading articles failed.
     Store(StoreError),
     /// Rendering one failed.
@@ -88,7 +88,7 @@ impl Generations {
 
 /// The cache: article state → its rendered item.
 #[derive(Debug)]
-pub struct ItemCache {
+pub(crate) struct ItemCache {
     budget: usize,
     kept: Mutex<Generations>,
     hits: AtomicU64,
@@ -103,7 +103,7 @@ impl Default for ItemCache {
 
 impl ItemCache {
     /// A cache holding about `budget` bytes of items at most.
-    pub fn with_budget(budget: usize) -> ItemCache {
+    pub(crate) fn with_budget(budget: usize) -> ItemCache {
         ItemCache {
             budget,
             kept: Mutex::new(Generations::default()),
@@ -115,14 +115,14 @@ impl ItemCache {
     /// A cache for one pass whose requests are known: `uses` says how many times
     /// each article will be asked for. An item is kept until its last use and
     /// an article asked for once is never kept (the budget still holds).
-    pub fn planned(uses: HashMap<ArticleKey, u32>, budget: usize) -> ItemCache {
+    pub(crate) fn planned(uses: HashMap<ArticleKey, u32>, budget: usize) -> ItemCache {
         let cache = ItemCache::with_budget(budget);
         cache.lock().plan = Some(uses);
         cache
     }
 
     /// Items found kept and items read and rendered, so far.
-    pub fn hits_and_misses(&self) -> (u64, u64) {
+    pub(crate) fn hits_and_misses(&self) -> (u64, u64) {
         (
             self.hits.load(Ordering::Relaxed),
             self.misses.load(Ordering::Relaxed),

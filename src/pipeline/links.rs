@@ -21,11 +21,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Articles first published this long before now have their entries kept.
-pub const LINK_CACHE_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(62);
+pub(crate) const LINK_CACHE_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(62);
 
 /// An article's sitemap row and, once rendered, its entries.
 #[derive(Debug)]
-pub struct CachedLink {
+pub(crate) struct CachedLink {
     row: LinkRow,
     month: OnceLock<UrlEntry>,
     news: OnceLock<UrlEntry>,
@@ -41,7 +41,7 @@ impl CachedLink {
     }
 
     /// The entry in its month's sitemap, rendered on first use.
-    pub fn month_entry(&self) -> Result<&UrlEntry, RenderError> {
+    pub(crate) fn month_entry(&self) -> Result<&UrlEntry, RenderError> {
         if let Some(e) = self.month.get() {
             return Ok(e);
         }
@@ -50,7 +50,7 @@ impl CachedLink {
     }
 
     /// The entry in the news sitemap, rendered on first use.
-    pub fn news_entry(&self, site: &Site) -> Result<&UrlEntry, RenderError> {
+    pub(crate) fn news_entry(&self, site: &Site) -> Result<&UrlEntry, RenderError> {
         if let Some(e) = self.news.get() {
             return Ok(e);
         }
@@ -87,7 +87,7 @@ impl Kept {
 
 /// The cache: index slot → the row and entries of the article state in it.
 #[derive(Debug, Default)]
-pub struct LinkCache {
+pub(crate) struct LinkCache {
     links: Mutex<Vec<Option<Kept>>>,
     /// When [`LinkCache::expire`] last dropped links past the window.
     expired_at: Mutex<Option<DateTime<Utc>>>,
@@ -110,7 +110,7 @@ impl LinkCache {
 
     /// Drops, at most once an hour of `now`, the links of articles that left
     /// the window in which links are kept. The watch loop calls it every pass.
-    pub fn expire(&self, now: DateTime<Utc>) {
+    pub(crate) fn expire(&self, now: DateTime<Utc>) {
         {
             let mut expired_at = self.expired_at.lock().unwrap_or_else(|p| p.into_inner());
             if expired_at.is_some_and(|t| now - t < chrono::TimeDelta::hours(1)) {

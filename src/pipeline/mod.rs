@@ -22,9 +22,9 @@ use thiserror::Error;
 mod items;
 mod links;
 mod sitemaps;
-pub use items::{DEFAULT_ITEM_BUDGET, ItemCache, ItemError};
-pub use links::{LINK_CACHE_WINDOW, LinkCache};
-pub use sitemaps::SitemapFiles;
+pub(crate) use items::{ItemCache, ItemError};
+pub(crate) use links::LinkCache;
+pub(crate) use sitemaps::SitemapFiles;
 
 /// Why one unit could not be rendered.
 #[derive(Debug, Error)]
@@ -47,7 +47,7 @@ pub enum UnitError {
 
 impl UnitError {
     /// The unit that failed.
-    pub fn unit(&self) -> Unit {
+    pub(crate) fn unit(&self) -> Unit {
         match self {
             UnitError::Store { unit, .. } | UnitError::Render { unit, .. } => *unit,
         }
@@ -58,15 +58,15 @@ impl UnitError {
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// What the commit changed.
-    pub published: Published,
+    pub(crate) published: Published,
     /// Units rendered.
-    pub rendered: usize,
+    pub(crate) rendered: usize,
     /// Units that failed (their last good documents stay).
     pub failures: Vec<UnitError>,
 }
 
 /// Every unit the index implies: a full build.
-pub fn all_units(index: &Index) -> Dirty {
+pub(crate) fn all_units(index: &Index) -> Dirty {
     let mut units: Dirty = index.feeds().into_iter().map(Unit::Feed).collect();
     units.extend(index.months().into_iter().map(Unit::Month));
     units.extend([
@@ -80,15 +80,15 @@ pub fn all_units(index: &Index) -> Dirty {
 
 /// What rendering reads from.
 #[derive(Clone, Copy)]
-pub struct Sources<'a> {
+pub(crate) struct Sources<'a> {
     /// Settings.
-    pub config: &'a Config,
+    pub(crate) config: &'a Config,
     /// Article bodies and sitemap rows.
-    pub store: &'a dyn Store,
+    pub(crate) store: &'a dyn Store,
     /// Which articles each unit shows.
-    pub index: &'a Index,
+    pub(crate) index: &'a Index,
     /// What is kept between units and passes.
-    pub caches: &'a Caches,
+    pub(crate) caches: &'a Caches,
 }
 
 /// What is kept between units and passes: sitemap rows of recent articles and
@@ -98,15 +98,15 @@ pub struct Sources<'a> {
 /// [`apply_change`] also drops it at once, so the budgets hold live entries),
 /// and the sitemap files rendered.
 #[derive(Debug, Default)]
-pub struct Caches {
+pub(crate) struct Caches {
     /// Sitemap rows and entries of recent articles.
-    pub links: LinkCache,
+    pub(crate) links: LinkCache,
     /// Rendered feed items.
-    pub items: ItemCache,
+    pub(crate) items: ItemCache,
     /// The sitemap files rendered so far: not a cache that may be dropped (the
     /// sitemap index and robots.txt are made from it); it goes with the
     /// publisher whose documents these passes rendered.
-    pub sitemaps: SitemapFiles,
+    pub(crate) sitemaps: SitemapFiles,
 }
 
 impl Caches {
@@ -120,7 +120,12 @@ impl Caches {
 /// Applies the store's current state of article `id` (`None`: it is gone) to
 /// the index and drops what `caches` kept of the state it replaced; returns
 /// the units dirtied. The live path changes the index through here.
-pub fn apply_change(index: &mut Index, caches: &Caches, id: &str, row: Option<MetaRow>) -> Dirty {
+pub(crate) fn apply_change(
+    index: &mut Index,
+    caches: &Caches,
+    id: &str,
+    row: Option<MetaRow>,
+) -> Dirty {
     let applied = index.apply(id, row);
     if let Some(freed) = applied.freed {
         caches.forget(freed);
@@ -129,7 +134,7 @@ pub fn apply_change(index: &mut Index, caches: &Caches, id: &str, row: Option<Me
 }
 
 /// Renders `units` and commits them as one generation.
-pub fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
+pub(crate) fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
     // Indexes follow what they list, whoever asked for the unit (a change or a retry).
     let mut units = units.clone();
     if units.iter().any(|u| matches!(u, Unit::Month(_))) {

@@ -23,7 +23,7 @@ struct File {
 /// The files of each month, of the sitemap index and of the news sitemap, as
 /// last rendered.
 #[derive(Debug, Default)]
-pub struct SitemapFiles {
+pub(crate) struct SitemapFiles {
     units: Mutex<HashMap<Unit, Vec<File>>>,
 }
 
@@ -33,7 +33,7 @@ impl SitemapFiles {
     }
 
     /// Records what `unit` rendered (other units are not sitemaps: ignored).
-    pub fn record(&self, unit: Unit, docs: &[Document]) {
+    pub(crate) fn record(&self, unit: Unit, docs: &[Document]) {
         if !matches!(unit, Unit::Month(_) | Unit::SitemapIndex | Unit::News) {
             return;
         }
@@ -54,7 +54,7 @@ impl SitemapFiles {
     }
 
     /// Every month's files, sorted by path: what the sitemap index lists.
-    pub fn months(&self) -> Vec<SitemapRef> {
+    pub(crate) fn months(&self) -> Vec<SitemapRef> {
         let mut refs: Vec<SitemapRef> = self
             .lock()
             .iter()
@@ -70,14 +70,14 @@ impl SitemapFiles {
     }
 
     /// Whether `unit` rendered a file at `path`.
-    pub fn has(&self, unit: Unit, path: &str) -> bool {
+    pub(crate) fn has(&self, unit: Unit, path: &str) -> bool {
         self.lock()
             .get(&unit)
             .is_some_and(|files| files.iter().any(|f| f.path == path))
     }
 
     /// The fingerprint of the file `unit` rendered at `path`, if it had one.
-    pub fn fingerprint(&self, unit: Unit, path: &str) -> Option<String> {
+    pub(crate) fn fingerprint(&self, unit: Unit, path: &str) -> Option<String> {
         let units = self.lock();
         let file = units.get(&unit)?.iter().find(|f| f.path == path)?;
         file.fingerprint.clone()

@@ -26,7 +26,7 @@ pub enum Encoding {
 
 impl Encoding {
     /// The `Content-Encoding` token (`None` for identity).
-    pub fn token(self) -> Option<&'static str> {
+    pub(crate) fn token(self) -> Option<&'static str> {
         match self {
             Encoding::Identity => None,
             Encoding::Gzip => Some("gzip"),
@@ -43,9 +43,9 @@ pub struct Artifact {
     /// Format, which decides the content type.
     pub kind: DocKind,
     /// Length of the rendered bytes.
-    pub len: usize,
+    pub(crate) len: usize,
     /// Hex digest of the bytes: the strong ETag's opaque part.
-    pub digest: String,
+    pub(crate) digest: String,
     /// Newest change among what it shows.
     pub last_modified: Option<DateTime<Utc>>,
     /// The strong ETag of each variant (identity, gzip, br), quoted, made once.
@@ -80,7 +80,7 @@ pub enum BodyError {
 impl Artifact {
     /// Wraps a rendered document; `digest` is its fingerprint when it has one,
     /// else [`digest_of`] its bytes.
-    pub fn new(doc: Document, digest: String) -> Artifact {
+    pub(crate) fn new(doc: Document, digest: String) -> Artifact {
         // Without a fingerprint the ETag digest is the bytes' own hash.
         let file_digest = OnceLock::new();
         if doc.fingerprint.is_none() {
@@ -120,12 +120,12 @@ impl Artifact {
     }
 
     /// `last_modified` as an HTTP-date (`Sun, 29 Nov 2026 08:40:00 GMT`), if any.
-    pub fn http_date(&self) -> Option<&Bytes> {
+    pub(crate) fn http_date(&self) -> Option<&Bytes> {
         self.http_date.as_ref()
     }
 
     /// Whether `doc`, whose bytes have `digest`, would publish exactly this artifact.
-    pub fn same_content(&self, doc: &Document, digest: &str) -> bool {
+    pub(crate) fn same_content(&self, doc: &Document, digest: &str) -> bool {
         self.digest == digest
             && (self.len == doc.body.len() || doc.is_unchanged())
             && self.last_modified == doc.last_modified
@@ -133,7 +133,7 @@ impl Artifact {
     }
 
     /// The bytes of a variant if they are in memory (no I/O, no compression).
-    pub fn ready(&self, encoding: Encoding) -> Option<Bytes> {
+    pub(crate) fn ready(&self, encoding: Encoding) -> Option<Bytes> {
         let bytes = self.resident[encoding as usize].load_full()?;
         self.touch();
         Some((*bytes).clone())
@@ -188,22 +188,22 @@ impl Artifact {
 
     /// Records the hash of the bytes (for checking them when read back) if it
     /// is not known yet; the mirror calls it before writing them.
-    pub fn note_file_digest(&self, body: &[u8]) {
+    pub(crate) fn note_file_digest(&self, body: &[u8]) {
         self.file_digest.get_or_init(|| digest_of(body));
     }
 
     /// Says that the mirror wrote these bytes: they may now leave memory.
-    pub fn mark_stored(&self) {
+    pub(crate) fn mark_stored(&self) {
         self.stored.store(true, Ordering::Release);
     }
 
     /// Whether the bytes are on disk.
-    pub fn is_stored(&self) -> bool {
+    pub(crate) fn is_stored(&self) -> bool {
         self.stored.load(Ordering::Acquire)
     }
 
     /// Bytes of this artifact's variants held in memory.
-    pub fn resident_bytes(&self) -> usize {
+    pub(crate) fn resident_bytes(&self) -> usize {
         self.resident
             .iter()
             .filter_map(|r| r.load().as_ref().map(|b| b.len()))
@@ -211,12 +211,12 @@ impl Artifact {
     }
 
     /// When it was last served (comparable between artifacts only).
-    pub fn last_used(&self) -> u64 {
+    pub(crate) fn last_used(&self) -> u64 {
         self.last_used.load(Ordering::Relaxed)
     }
 
     /// Drops the variants from memory if the bytes are on disk; returns the bytes freed.
-    pub fn evict(&self) -> usize {
+    pub(crate) fn evict(&self) -> usize {
         if !self.is_stored() {
             return 0;
         }
@@ -227,7 +227,7 @@ impl Artifact {
 }
 
 /// The digest an artifact's ETag is made of: 96 bits of BLAKE3, in hex.
-pub fn digest_of(body: &[u8]) -> String {
+pub(crate) fn digest_of(body: &[u8]) -> String {
     blake3::hash(body).to_hex()[..24].to_owned()
 }
 

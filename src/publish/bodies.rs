@@ -56,7 +56,11 @@ impl Publisher {
     /// The bytes of a variant of `artifact`, from memory or read back from the
     /// output folder. Blocks: call it off the async threads when
     /// [`Artifact::ready`] said no.
-    pub fn body(&self, artifact: &Arc<Artifact>, encoding: Encoding) -> Result<Bytes, BodyError> {
+    pub(crate) fn body(
+        &self,
+        artifact: &Arc<Artifact>,
+        encoding: Encoding,
+    ) -> Result<Bytes, BodyError> {
         let Some(budget) = &self.bodies else {
             return artifact.load(encoding, std::path::Path::new(""));
         };
@@ -70,7 +74,7 @@ impl Publisher {
 
     /// Takes note of what the mirror wrote of a commit (those bodies may now
     /// leave memory), then trims.
-    pub fn mirrored(&self, published: &super::Published) {
+    pub(crate) fn mirrored(&self, published: &super::Published) {
         let Some(budget) = &self.bodies else { return };
         for artifact in published.changed.iter().filter(|a| a.is_stored()) {
             budget.note(artifact);
@@ -91,7 +95,7 @@ impl Publisher {
 
     /// Drops bodies the mirror wrote, least recently served first, until what
     /// stays in memory is within the budget. Returns the bytes freed.
-    pub fn trim(&self) -> usize {
+    pub(crate) fn trim(&self) -> usize {
         let Some(budget) = &self.bodies else { return 0 };
         let mut evictable = budget.lock();
         let mut held = 0;
@@ -125,7 +129,7 @@ impl Publisher {
 mod tests {
     use super::*;
     use crate::index::Unit;
-    use crate::publish::mirror_commit;
+    use crate::publish::disk::mirror_commit;
     use crate::render::{DocKind, Document};
 
     fn doc(path: &str, fill: u8) -> Document {

@@ -11,9 +11,9 @@ use thiserror::Error;
 #[error("{path}: {source}; check that the output folder ([output] dir) is writable")]
 pub struct DiskError {
     /// The file.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The cause.
-    pub source: std::io::Error,
+    pub(crate) source: std::io::Error,
 }
 
 /// Names of the temporary files a write goes through; one left by a killed
@@ -27,7 +27,7 @@ fn readable_by_all() -> std::fs::Permissions {
 
 /// Writes `bytes` to `dir/path` through a temporary file in the same folder and a
 /// rename, so that a reader never sees a partial file.
-pub fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(), DiskError> {
+pub(crate) fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(), DiskError> {
     let target = dir.join(path);
     let fail = |source| DiskError {
         path: target.clone(),
@@ -50,7 +50,7 @@ pub fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(), Disk
 /// Writes what a commit changed under `dir` and removes what it removed; each
 /// body written is marked stored (it may leave memory). Every failure is
 /// logged (those documents stay in memory) and the first one returned.
-pub fn mirror_commit(dir: &Path, published: &Published) -> Result<(), DiskError> {
+pub(crate) fn mirror_commit(dir: &Path, published: &Published) -> Result<(), DiskError> {
     let mut first_error = Ok(());
     for artifact in &published.changed {
         let Some(body) = artifact.resident_body() else {
@@ -81,7 +81,7 @@ pub fn mirror_commit(dir: &Path, published: &Published) -> Result<(), DiskError>
 /// written may leave memory, see [`Publisher::trim`]). Runs until the commits
 /// end; every failure is logged (those documents stay in memory) and the first
 /// one returned.
-pub fn mirror_loop(
+pub(crate) fn mirror_loop(
     dir: &Path,
     publisher: &Publisher,
     commits: impl IntoIterator<Item = Published>,
@@ -100,7 +100,7 @@ const OURS: &[&str] = &["xml", "json", "opml", "txt", "html"];
 /// Removes from `dir` the files syndic could have written that `keep` does not
 /// list (documents of feeds that no longer exist), temporary files left by a
 /// killed process, then empty folders. Call it when no write is under way.
-pub fn prune_dir(dir: &Path, keep: &HashSet<String>) -> Result<usize, DiskError> {
+pub(crate) fn prune_dir(dir: &Path, keep: &HashSet<String>) -> Result<usize, DiskError> {
     prune(dir, dir, keep)
 }
 

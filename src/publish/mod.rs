@@ -12,8 +12,9 @@ mod artifact;
 mod bodies;
 mod disk;
 
-pub use artifact::{Artifact, BodyError, Encoding, digest_of};
-pub use disk::{DiskError, mirror_commit, mirror_loop, prune_dir, write_atomically};
+pub use artifact::Encoding;
+pub(crate) use artifact::{Artifact, BodyError, digest_of};
+pub(crate) use disk::{DiskError, mirror_loop, prune_dir};
 
 use crate::index::Unit;
 use crate::render::Document;
@@ -29,7 +30,7 @@ pub struct Snapshot {
     docs: HashMap<Arc<str>, Arc<Artifact>>,
     units: HashMap<Unit, Vec<Arc<str>>>,
     /// Increases with every commit that changed something.
-    pub generation: u64,
+    pub(crate) generation: u64,
 }
 
 impl Snapshot {
@@ -39,13 +40,8 @@ impl Snapshot {
     }
 
     /// Number of documents.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.docs.len()
-    }
-
-    /// Whether there are no documents.
-    pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
     }
 
     /// Every artifact, in no particular order.
@@ -54,18 +50,18 @@ impl Snapshot {
     }
 
     /// Every unit that has documents.
-    pub fn units(&self) -> impl Iterator<Item = Unit> + '_ {
+    pub(crate) fn units(&self) -> impl Iterator<Item = Unit> + '_ {
         self.units.keys().copied()
     }
 }
 
 /// What a commit changed.
 #[derive(Debug, Default)]
-pub struct Published {
+pub(crate) struct Published {
     /// Documents new or with new bytes.
-    pub changed: Vec<Arc<Artifact>>,
+    pub(crate) changed: Vec<Arc<Artifact>>,
     /// Paths that no longer exist.
-    pub removed: Vec<Arc<str>>,
+    pub(crate) removed: Vec<Arc<str>>,
 }
 
 /// The current generation, readable without locks, replaced whole.
@@ -85,7 +81,7 @@ impl Publisher {
 
     /// An empty publisher whose bodies leave memory, once the mirror has written
     /// them under `dir`, beyond `budget` bytes (see [`Publisher::trim`]).
-    pub fn with_bodies_on_disk(dir: PathBuf, budget: usize) -> Publisher {
+    pub(crate) fn with_bodies_on_disk(dir: PathBuf, budget: usize) -> Publisher {
         Publisher {
             current: ArcSwap::default(),
             bodies: Some(bodies::Budget::new(dir, budget)),
@@ -98,7 +94,7 @@ impl Publisher {
     }
 
     /// A copy of the current generation to change and then [`Publisher::commit`].
-    pub fn stage(&self) -> Staging {
+    pub(crate) fn stage(&self) -> Staging {
         Staging {
             next: (*self.current.load_full()).clone(),
             published: Published::default(),
@@ -106,7 +102,7 @@ impl Publisher {
     }
 
     /// Makes a staged generation the served one, in one step.
-    pub fn commit(&self, mut staging: Staging) -> Published {
+    pub(crate) fn commit(&self, mut staging: Staging) -> Published {
         if !staging.published.changed.is_empty() || !staging.published.removed.is_empty() {
             staging.next.generation += 1;
         }
@@ -117,7 +113,7 @@ impl Publisher {
 
 /// A generation being prepared.
 #[derive(Debug)]
-pub struct Staging {
+pub(crate) struct Staging {
     next: Snapshot,
     published: Published,
 }
@@ -125,7 +121,7 @@ pub struct Staging {
 impl Staging {
     /// Replaces the documents of a unit: unchanged bytes keep their artifact (and
     /// ETag), paths the unit no longer produces are removed.
-    pub fn replace_unit(&mut self, unit: Unit, docs: Vec<Document>) {
+    pub(crate) fn replace_unit(&mut self, unit: Unit, docs: Vec<Document>) {
         let old_paths = self.next.units.remove(&unit).unwrap_or_default();
         let mut new_paths: Vec<Arc<str>> = Vec::with_capacity(docs.len());
         for doc in docs {

@@ -11,7 +11,7 @@ use atom_syndication::{
 use chrono::{DateTime, Utc};
 
 /// Renders a feed as Atom.
-pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
     let dir = paths::feed_dir(view.info);
     let self_path = format!("{dir}{}", paths::ATOM);
     let feed = Feed {
@@ -68,7 +68,7 @@ fn write(feed: &Feed, path: &str) -> Result<Vec<u8>, RenderError> {
 }
 
 /// The `<entry>` of an article, as it sits in every feed.
-pub fn entry_xml(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn entry_xml(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
     let frame = |entries| Feed {
         entries,
         ..Feed::default()

@@ -7,7 +7,7 @@ use crate::index::{FeedInfo, FeedKind};
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
 /// `robots.txt`: everything allowed, a `Sitemap:` line per sitemap index present.
-pub fn robots(site: &Site, has_sitemap: bool, has_news: bool) -> Document {
+pub(crate) fn robots(site: &Site, has_sitemap: bool, has_news: bool) -> Document {
     let mut body = String::from("User-agent: *\nAllow: /\n");
     if has_sitemap || has_news {
         body.push('\n');

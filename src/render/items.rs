@@ -15,15 +15,15 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedItem {
     /// The article id.
-    pub id: Box<str>,
+    pub(crate) id: Box<str>,
     /// Its `updated_at` (a feed's Last-Modified is the newest among its items).
-    pub updated_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
     /// `<item>…</item>`.
-    pub rss: Box<[u8]>,
+    pub(crate) rss: Box<[u8]>,
     /// `<entry>…</entry>`.
-    pub atom: Box<[u8]>,
+    pub(crate) atom: Box<[u8]>,
     /// The JSON object, indented as an element of the feed's `items`.
-    pub json: Box<[u8]>,
+    pub(crate) json: Box<[u8]>,
 }
 
 impl RenderedItem {
@@ -39,7 +39,7 @@ impl RenderedItem {
     }
 
     /// Bytes held, for cache budgets.
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.id.len() + self.rss.len() + self.atom.len() + self.json.len()
     }
 }

@@ -46,7 +46,7 @@ struct Item<'a> {
 }
 
 /// Renders a feed as JSON Feed 1.1, pretty-printed.
-pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
     let feed_path = paths::feed_doc(view.info, paths::JSON);
     let feed = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
@@ -83,7 +83,7 @@ pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
 
 /// An article's item, pretty-printed and indented as an element of `items`
 /// (serde_json escapes newlines inside strings, so every raw newline is layout).
-pub fn item_json(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn item_json(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
     let alone = serde_json::to_vec_pretty(&item(site, a)).map_err(|source| RenderError::Json {
         path: a.id.clone(),
         source,

@@ -11,7 +11,7 @@ mod directory;
 mod items;
 mod jsonfeed;
 mod news;
-pub mod paths;
+pub(crate) mod paths;
 mod rss;
 mod sitemap;
 mod splice;
@@ -24,13 +24,13 @@ use thiserror::Error;
 
 /// Times in sitemaps and JSON Feed (W3C Datetime: RFC 3339, UTC, whole seconds,
 /// `Z`) are written exactly as the store keeps them: one function for both.
-pub use crate::model::store_time as w3c_time;
-pub use directory::{html_index, opml, robots};
+pub(crate) use crate::model::store_time as w3c_time;
+pub(crate) use directory::robots;
+pub use directory::{html_index, opml};
 pub use items::RenderedItem;
 pub use news::{news_entry, news_sitemap, news_sitemap_from};
-pub use sitemap::{
-    SitemapRef, UrlEntry, month_entry, month_sitemaps, month_sitemaps_from, sitemap_index,
-};
+pub use sitemap::{SitemapRef, UrlEntry, month_sitemaps, sitemap_index};
+pub(crate) use sitemap::{month_entry, month_sitemaps_from};
 
 /// A document failed to render.
 #[derive(Debug, Error)]
@@ -71,7 +71,7 @@ pub struct Document {
     /// Path under the public URL and the output folder, e.g. `tags/iran/feed.xml`.
     pub path: String,
     /// Format.
-    pub kind: DocKind,
+    pub(crate) kind: DocKind,
     /// The bytes.
     pub body: Vec<u8>,
     /// Newest change among what it shows (never the time of rendering).
@@ -80,14 +80,14 @@ pub struct Document {
     /// what the body was assembled from (a sitemap's kept entries), as pure a
     /// function of the inputs as the bytes, so equal fingerprints mean equal
     /// bytes. It spares hashing megabytes of sitemap on every change.
-    pub fingerprint: Option<String>,
+    pub(crate) fingerprint: Option<String>,
 }
 
 impl Document {
     /// A document whose bytes are the ones rendered before under `path` with
     /// this fingerprint (the renderer was told so, and did not assemble them
     /// again): its body is empty and publishing keeps the artifact it has.
-    pub fn unchanged(
+    pub(crate) fn unchanged(
         path: String,
         kind: DocKind,
         last_modified: Option<DateTime<Utc>>,
@@ -104,7 +104,7 @@ impl Document {
 
     /// Whether this is an [`Document::unchanged`] document (no rendered
     /// document is empty and fingerprinted).
-    pub fn is_unchanged(&self) -> bool {
+    pub(crate) fn is_unchanged(&self) -> bool {
         self.body.is_empty() && self.fingerprint.is_some()
     }
 }
@@ -112,7 +112,7 @@ impl Document {
 /// The fingerprint of what was rendered before under a path, if anything (the
 /// caller keeps it): lets a renderer skip assembling a part whose fingerprint
 /// is the same.
-pub type PreviousFingerprint<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(crate) type PreviousFingerprint<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// A feed to render: which feed, and its items, newest first.
 #[derive(Debug, Clone, Copy)]
@@ -133,7 +133,7 @@ impl FeedView<'_> {
     }
 
     /// The channel description.
-    pub fn description(&self, site: &Site) -> String {
+    pub(crate) fn description(&self, site: &Site) -> String {
         match self.info.key.kind {
             FeedKind::Global => site.description.clone(),
             _ => format!("{} — {}", site.description, self.info.name),
@@ -141,7 +141,7 @@ impl FeedView<'_> {
     }
 
     /// Newest `updated_at` among the items.
-    pub fn last_modified(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn last_modified(&self) -> Option<DateTime<Utc>> {
         self.items.iter().map(|a| a.updated_at).max()
     }
 }

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
 /// Most `<url>` elements Google accepts in one news sitemap.
-pub const MAX_NEWS_URLS: usize = 1000;
+pub(crate) const MAX_NEWS_URLS: usize = 1000;
 
 /// The news sitemap document(s) for these rows (newest first). No rows, no
 /// document: an empty `<urlset>` is invalid and Google rejects it.
@@ -116,7 +116,7 @@ fn hour_of(entry: &UrlEntry) -> i64 {
 
 /// Google's language code: the ISO 639 code of the BCP 47 tag, except `zh-cn` and
 /// `zh-tw`.
-pub fn news_language(article: Option<&str>, site: &str) -> String {
+pub(crate) fn news_language(article: Option<&str>, site: &str) -> String {
     let tag = article.unwrap_or(site).to_ascii_lowercase();
     match tag.as_str() {
         "zh-cn" | "zh-hans" | "zh-hans-cn" => "zh-cn".into(),

@@ -5,21 +5,21 @@ use crate::index::FeedInfo;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// RSS file name in a feed folder.
-pub const RSS: &str = "feed.xml";
+pub(crate) const RSS: &str = "feed.xml";
 /// Atom file name in a feed folder.
-pub const ATOM: &str = "atom.xml";
+pub(crate) const ATOM: &str = "atom.xml";
 /// JSON Feed file name in a feed folder.
-pub const JSON: &str = "feed.json";
+pub(crate) const JSON: &str = "feed.json";
 /// The sitemap index.
-pub const SITEMAP_INDEX: &str = "sitemap.xml";
+pub(crate) const SITEMAP_INDEX: &str = "sitemap.xml";
 /// The Google News sitemap (a urlset, or an index over `news-sitemaps/` parts).
-pub const NEWS_SITEMAP: &str = "news-sitemap.xml";
+pub(crate) const NEWS_SITEMAP: &str = "news-sitemap.xml";
 /// robots.txt.
-pub const ROBOTS: &str = "robots.txt";
+pub(crate) const ROBOTS: &str = "robots.txt";
 /// The OPML outline.
-pub const OPML: &str = "feeds.opml";
+pub(crate) const OPML: &str = "feeds.opml";
 /// The HTML directory, served at `/`.
-pub const HTML_INDEX: &str = "index.html";
+pub(crate) const HTML_INDEX: &str = "index.html";
 
 /// Characters kept as they are in a path segment or tag URI (RFC 3986 unreserved).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -29,13 +29,13 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Percent-encodes a path segment.
-pub fn encode_segment(text: &str) -> String {
+pub(crate) fn encode_segment(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 /// The folder of a feed's three documents: `""` for the global feed,
 /// `tags/etats-unis/` for a tag.
-pub fn feed_dir(info: &FeedInfo) -> String {
+pub(crate) fn feed_dir(info: &FeedInfo) -> String {
     match info.key.kind.folder() {
         None => String::new(),
         Some(folder) => format!("{folder}/{}/", info.slug),
@@ -43,11 +43,11 @@ pub fn feed_dir(info: &FeedInfo) -> String {
 }
 
 /// The path of one of a feed's documents, e.g. `tags/etats-unis/atom.xml`.
-pub fn feed_doc(info: &FeedInfo, file: &str) -> String {
+pub(crate) fn feed_doc(info: &FeedInfo, file: &str) -> String {
     format!("{}{file}", feed_dir(info))
 }
 
 /// The absolute URL of a document path.
-pub fn url(site: &Site, path: &str) -> String {
+pub(crate) fn url(site: &Site, path: &str) -> String {
     format!("{}{}", site.public_url, path)
 }

@@ -44,7 +44,7 @@ fn write(channel: &Channel, path: &str) -> Result<Vec<u8>, RenderError> {
 }
 
 /// Renders a feed as RSS 2.0 from its items' `<item>` fragments.
-pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
     let self_path = paths::feed_doc(view.info, paths::RSS);
     let channel = Channel {
         title: view.title(site),
@@ -72,7 +72,7 @@ pub fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
 }
 
 /// The `<item>` of an article, as it sits in every feed.
-pub fn item_xml(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn item_xml(site: &Site, a: &Article) -> Result<Vec<u8>, RenderError> {
     let frame = |items| Channel {
         namespaces: namespaces(),
         items,

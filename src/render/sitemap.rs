@@ -10,12 +10,12 @@ use chrono::{DateTime, Utc};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 
 /// Namespace of sitemaps and sitemap indexes.
-pub const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+pub(crate) const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 const IMAGE_NS: &str = "http://www.google.com/schemas/sitemap-image/1.1";
 /// Most URLs in one sitemap file (sitemaps.org).
-pub const MAX_URLS: usize = 50_000;
+pub(crate) const MAX_URLS: usize = 50_000;
 /// Largest uncompressed sitemap file (sitemaps.org: 50 MiB).
-pub const MAX_BYTES: usize = 50 * 1024 * 1024;
+pub(crate) const MAX_BYTES: usize = 50 * 1024 * 1024;
 
 /// A sitemap as the index lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,18 +32,18 @@ pub struct SitemapRef {
 #[derive(Debug, Clone)]
 pub struct UrlEntry {
     /// The element, on its own line, indented to sit inside `<urlset>`.
-    pub xml: Vec<u8>,
+    pub(crate) xml: Vec<u8>,
     /// When the article last changed.
-    pub updated: DateTime<Utc>,
+    pub(crate) updated: DateTime<Utc>,
     /// When it was first published (news sitemap parts are by hour of it).
-    pub published: DateTime<Utc>,
+    pub(crate) published: DateTime<Utc>,
     /// A hash of `xml`: a file's fingerprint hashes these, not megabytes of XML.
-    pub fingerprint: [u8; 16],
+    pub(crate) fingerprint: [u8; 16],
 }
 
 impl UrlEntry {
     /// An entry of these bytes.
-    pub fn new(xml: Vec<u8>, updated: DateTime<Utc>, published: DateTime<Utc>) -> UrlEntry {
+    pub(crate) fn new(xml: Vec<u8>, updated: DateTime<Utc>, published: DateTime<Utc>) -> UrlEntry {
         let hash = blake3::hash(&xml);
         let mut fingerprint = [0; 16];
         fingerprint.copy_from_slice(&hash.as_bytes()[..16]);
@@ -70,7 +70,7 @@ pub fn month_sitemaps(month: Month, rows: &[LinkRow]) -> Result<Vec<Document>, R
 }
 
 /// The `<url>` entry of an article in its month's sitemap.
-pub fn month_entry(row: &LinkRow) -> Result<UrlEntry, RenderError> {
+pub(crate) fn month_entry(row: &LinkRow) -> Result<UrlEntry, RenderError> {
     let xml = url_entry(row).map_err(|e| RenderError::Xml {
         path: format!("sitemap entry {}", row.url),
         message: e.to_string(),
@@ -79,7 +79,7 @@ pub fn month_entry(row: &LinkRow) -> Result<UrlEntry, RenderError> {
 }
 
 /// The sitemap files of one month from rendered entries (newest first).
-pub fn month_sitemaps_from(
+pub(crate) fn month_sitemaps_from(
     month: Month,
     entries: &[&UrlEntry],
     floor: Option<DateTime<Utc>>,
@@ -101,7 +101,7 @@ pub fn month_sitemaps_from(
 /// Concatenates entries into files of at most `max_urls` entries and 50 MB each.
 /// A file whose fingerprint `published` says was rendered before is not
 /// assembled again (see [`Document::unchanged`]).
-pub fn split_into_files(
+pub(crate) fn split_into_files(
     open: &str,
     entries: &[&UrlEntry],
     max_urls: usize,

@@ -7,15 +7,15 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use std::io;
 
 /// The writer every such document uses: two-space indentation, into memory.
-pub type XmlWriter = Writer<Vec<u8>>;
+pub(crate) type XmlWriter = Writer<Vec<u8>>;
 
 /// A new indented writer.
-pub fn writer(capacity: usize) -> XmlWriter {
+pub(crate) fn writer(capacity: usize) -> XmlWriter {
     Writer::new_with_indent(Vec::with_capacity(capacity), b' ', 2)
 }
 
 /// Writes `<?xml version="1.0" encoding="UTF-8"?>` and then the body.
-pub fn document(
+pub(crate) fn document(
     path: &str,
     body: impl FnOnce(&mut XmlWriter) -> io::Result<()>,
 ) -> Result<Vec<u8>, RenderError> {
@@ -32,7 +32,7 @@ pub fn document(
 }
 
 /// `<name>text</name>`, text escaped.
-pub fn text_element(w: &mut XmlWriter, name: &str, text: &str) -> io::Result<()> {
+pub(crate) fn text_element(w: &mut XmlWriter, name: &str, text: &str) -> io::Result<()> {
     w.create_element(name)
         .write_text_content(BytesText::new(text))?;
     Ok(())

@@ -16,7 +16,7 @@ use crate::model::{Article, FieldError};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-pub use crate::config::{PgUrl, SslMode, StoreUrl, StoreUrlError};
+pub use crate::config::StoreUrl;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -102,11 +102,11 @@ pub struct MetaRow {
     /// Stored as a draft.
     pub draft: bool,
     /// Section display name.
-    pub section: Option<String>,
+    pub(crate) section: Option<String>,
     /// Author display names, distinct by slug.
     pub authors: Vec<String>,
     /// Tag display names, distinct by slug.
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
 }
 
 /// One entry of the change log.
@@ -123,7 +123,7 @@ pub struct Change {
     /// first publication); `None` for other writes.
     pub left: Option<Departure>,
     /// A PostgreSQL `TRUNCATE` marker: every article left every document.
-    pub truncate: bool,
+    pub(crate) truncate: bool,
 }
 
 /// Where an article was before a change took it out of documents.
@@ -245,7 +245,7 @@ pub trait Store: Send + Sync {
 }
 
 /// How long a write waits, by default, for a lock another writer holds.
-pub const DEFAULT_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const DEFAULT_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Bounds a store is opened with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

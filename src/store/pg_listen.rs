@@ -13,7 +13,7 @@ impl PostgresStore {
     /// re-reads the log). It stops when `on_change` returns false or the store is
     /// dropped. A lost connection is retried after 0.1 s, doubling to 2 s, reset
     /// once a session has lasted a minute.
-    pub fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {
+    pub(crate) fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {
         let config = self.config.clone();
         let tls = self.tls.clone();
         let url = self.location().to_owned();

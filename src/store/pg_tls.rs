@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The connector for `url`'s `sslmode` (also used, unused, with `disable`).
-pub fn connector(url: &PgUrl) -> Result<MakeRustlsConnect, StoreError> {
+pub(crate) fn connector(url: &PgUrl) -> Result<MakeRustlsConnect, StoreError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier: Arc<dyn ServerCertVerifier> = match url.ssl_mode {
         SslMode::Disable | SslMode::Prefer | SslMode::Require => Arc::new(EncryptOnly {

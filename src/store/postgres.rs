@@ -30,7 +30,7 @@ const MIGRATIONS: &[&str] = &[
 /// Advisory lock held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 7_261_151;
 /// The NOTIFY channel the change-log trigger signals.
-pub const CHANNEL: &str = "syndic_changes";
+pub(crate) const CHANNEL: &str = "syndic_changes";
 /// Longest wait for a pooled connection when all are busy.
 const POOL_WAIT: Duration = Duration::from_secs(10);
 /// Connection timeout when the URL sets no `connect_timeout`.
@@ -172,7 +172,7 @@ impl PostgresStore {
     }
 
     /// The store's URL, without password.
-    pub fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         &self.location
     }
 }

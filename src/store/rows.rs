@@ -10,24 +10,24 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// The text columns of an `articles` row, in schema order.
-pub struct ArticleColumns {
-    pub id: String,
-    pub url: String,
-    pub title: String,
-    pub summary: Option<String>,
-    pub content_html: Option<String>,
-    pub authors: String,
-    pub section: Option<String>,
-    pub tags: String,
-    pub published_at: String,
-    pub updated_at: Option<String>,
-    pub language: Option<String>,
-    pub image: Option<String>,
-    pub status: String,
+pub(crate) struct ArticleColumns {
+    pub(crate) id: String,
+    pub(crate) url: String,
+    pub(crate) title: String,
+    pub(crate) summary: Option<String>,
+    pub(crate) content_html: Option<String>,
+    pub(crate) authors: String,
+    pub(crate) section: Option<String>,
+    pub(crate) tags: String,
+    pub(crate) published_at: String,
+    pub(crate) updated_at: Option<String>,
+    pub(crate) language: Option<String>,
+    pub(crate) image: Option<String>,
+    pub(crate) status: String,
 }
 
 /// Validates a row as a record of article-format.md.
-pub fn article(c: ArticleColumns) -> Result<Article, BadRow> {
+pub(crate) fn article(c: ArticleColumns) -> Result<Article, BadRow> {
     let mut map = Map::new();
     let mut errors = Vec::new();
     let mut put = |k: &str, v: Option<String>| {
@@ -70,7 +70,7 @@ pub fn article(c: ArticleColumns) -> Result<Article, BadRow> {
 }
 
 /// What the index needs of a valid article.
-pub fn meta(a: &Article) -> MetaRow {
+pub(crate) fn meta(a: &Article) -> MetaRow {
     MetaRow {
         id: a.id.clone(),
         published_at: a.published_at,
@@ -83,7 +83,7 @@ pub fn meta(a: &Article) -> MetaRow {
 }
 
 /// What sitemaps need of a valid article.
-pub fn link(a: Article) -> LinkRow {
+pub(crate) fn link(a: Article) -> LinkRow {
     LinkRow {
         image_url: a.image.map(|i| i.url),
         id: a.id,
@@ -97,26 +97,26 @@ pub fn link(a: Article) -> LinkRow {
 
 /// The column values an upsert writes, in schema order, then the digest: dates as
 /// stored text, lists and the image as JSON text.
-pub struct StoredValues<'a> {
-    pub id: &'a str,
-    pub url: &'a str,
-    pub title: &'a str,
-    pub summary: Option<&'a str>,
-    pub content_html: Option<&'a str>,
-    pub authors: String,
-    pub section: Option<&'a str>,
-    pub tags: String,
-    pub published_at: String,
-    pub updated_at: String,
-    pub language: Option<&'a str>,
-    pub image: Option<String>,
-    pub status: &'static str,
-    pub digest: &'a str,
+pub(crate) struct StoredValues<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) url: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) summary: Option<&'a str>,
+    pub(crate) content_html: Option<&'a str>,
+    pub(crate) authors: String,
+    pub(crate) section: Option<&'a str>,
+    pub(crate) tags: String,
+    pub(crate) published_at: String,
+    pub(crate) updated_at: String,
+    pub(crate) language: Option<&'a str>,
+    pub(crate) image: Option<String>,
+    pub(crate) status: &'static str,
+    pub(crate) digest: &'a str,
 }
 
 impl<'a> StoredValues<'a> {
     /// The values of `a`, whose [`Article::digest`] is `digest`.
-    pub fn of(a: &'a Article, digest: &'a str) -> StoredValues<'a> {
+    pub(crate) fn of(a: &'a Article, digest: &'a str) -> StoredValues<'a> {
         StoredValues {
             id: &a.id,
             url: &a.url,
@@ -145,7 +145,7 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 /// holds the stored digest of each id that exists (`None` inside: a row written by
 /// another program, always rewritten). A batch naming an id twice: its second
 /// record updates the first.
-pub fn plan_upsert(
+pub(crate) fn plan_upsert(
     articles: &[Article],
     digests: &[String],
     mut stored: HashMap<String, Option<String>>,
@@ -167,20 +167,20 @@ pub fn plan_upsert(
 }
 
 /// The columns of a change-log entry, dates as RFC 3339 text.
-pub struct ChangeColumns {
-    pub seq: i64,
-    pub article_id: String,
-    pub op: String,
-    pub at: String,
-    pub old_section: Option<String>,
-    pub old_authors: Option<String>,
-    pub old_tags: Option<String>,
-    pub old_published_at: Option<String>,
+pub(crate) struct ChangeColumns {
+    pub(crate) seq: i64,
+    pub(crate) article_id: String,
+    pub(crate) op: String,
+    pub(crate) at: String,
+    pub(crate) old_section: Option<String>,
+    pub(crate) old_authors: Option<String>,
+    pub(crate) old_tags: Option<String>,
+    pub(crate) old_published_at: Option<String>,
 }
 
 /// A change-log entry, parsed once. `at` is kept to the second (an HTTP date's
 /// resolution); a date that does not parse (written by hand) reads as 1970.
-pub fn change(c: ChangeColumns) -> Change {
+pub(crate) fn change(c: ChangeColumns) -> Change {
     let time = |t: &str| {
         DateTime::parse_from_rfc3339(t)
             .ok()

@@ -81,11 +81,6 @@ impl SqliteStore {
         })
     }
 
-    /// Where this store lives, as its URL.
-    pub fn location(&self) -> &str {
-        &self.location
-    }
-
     fn reader(&self) -> MutexGuard<'_, Connection> {
         for r in &self.readers {
             if let Ok(guard) = r.try_lock() {
