@@ -62,6 +62,7 @@ pub(crate) fn load_into(
 
 /// Renders every document into `publisher`, in memory (tests and tools; the
 /// build and serve commands render in batches, see [`build_to_disk`] and [`publish_all`]).
+#[cfg(any(test, feature = "test-util"))]
 pub fn render_all(
     config: &Config,
     store: &dyn Store,

@@ -16,8 +16,8 @@ use crate::publish::{Published, Publisher};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often the store is asked whether anything changed.
@@ -45,14 +45,16 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that moves only when told to (tests).
+/// A clock that moves only when told to (tests; the `test-util` feature).
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug)]
-pub struct ManualClock(Mutex<DateTime<Utc>>);
+pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
 
+#[cfg(any(test, feature = "test-util"))]
 impl ManualClock {
     /// A clock showing `t`.
     pub fn new(t: DateTime<Utc>) -> ManualClock {
-        ManualClock(Mutex::new(t))
+        ManualClock(std::sync::Mutex::new(t))
     }
 
     /// Sets the time.
@@ -61,6 +63,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.0.lock().unwrap_or_else(|p| p.into_inner())
