@@ -1,4 +1,4 @@
-//! The article model: the record of `../shared/article-format.md`, validated.
+//! The article model: the record of `docs/article-format.md`, validated.
 //!
 //! Owns: turning an untrusted JSON object (an import line, an API body, a store
 //! row) into an [`Article`], reporting every bad field by name; the cleaned text
