@@ -182,24 +182,11 @@ impl Replica {
     pub fn start(store_url: &str, token: &str) -> Replica {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let config = format!(
-            r#"[site]
-title = "Actu.ma"
-description = "L’actualité"
-language = "fr"
-home_url = "https://www.actu.example.ma/"
-public_url = "https://feeds.actu.example.ma/"
-publication_name = "Actu.ma"
-guid_authority = "actu.example.ma,2026"
-[store]
-url = "{store_url}"
-[output]
-dir = "{}"
-[server]
-listen = "127.0.0.1:{port}"
-api_token = "{token}"
-"#,
-            dir.path().join("feeds").display()
+        let config = serve_config(
+            store_url,
+            &dir.path().join("feeds"),
+            &format!("127.0.0.1:{port}"),
+            token,
         );
         let path = dir.path().join("config.toml");
         std::fs::write(&path, config).unwrap();
@@ -337,4 +324,28 @@ pub fn record(id: &str, title: &str, tags: &[&str]) -> String {
         "content_html": "<p>Texte.</p>",
     })
     .to_string()
+}
+
+/// The configuration of a `syndic serve` process in tests: the demo site's
+/// `[site]`, the store at `store_url`, documents in `feeds`, the ingest API on.
+pub fn serve_config(store_url: &str, feeds: &Path, listen: &str, token: &str) -> String {
+    format!(
+        r#"[site]
+title = "Actu.ma"
+description = "L’actualité"
+language = "fr"
+home_url = "https://www.actu.example.ma/"
+public_url = "https://feeds.actu.example.ma/"
+publication_name = "Actu.ma"
+guid_authority = "actu.example.ma,2026"
+[store]
+url = "{store_url}"
+[output]
+dir = "{}"
+[server]
+listen = "{listen}"
+api_token = "{token}"
+"#,
+        feeds.display()
+    )
 }

@@ -34,25 +34,11 @@ impl Site {
     pub(crate) fn new() -> Site {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let config = format!(
-            r#"[site]
-title = "Actu.ma"
-description = "L’actualité"
-language = "fr"
-home_url = "https://www.actu.example.ma/"
-public_url = "https://feeds.actu.example.ma/"
-publication_name = "Actu.ma"
-guid_authority = "actu.example.ma,2026"
-[store]
-url = "sqlite:{db}"
-[output]
-dir = "{feeds}"
-[server]
-listen = "127.0.0.1:{port}"
-api_token = "{TOKEN}"
-"#,
-            db = dir.path().join("db").display(),
-            feeds = dir.path().join("feeds").display(),
+        let config = crate::cluster::serve_config(
+            &format!("sqlite:{}", dir.path().join("db").display()),
+            &dir.path().join("feeds"),
+            &format!("127.0.0.1:{port}"),
+            TOKEN,
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         Site { dir, port }

@@ -25,27 +25,14 @@ impl Process {
     fn start(store_url: &str) -> Process {
         let dir = tempfile::tempdir().unwrap();
         let config = format!(
-            r#"[site]
-title = "Actu.ma"
-description = "L’actualité"
-language = "fr"
-home_url = "https://www.actu.example.ma/"
-public_url = "https://feeds.actu.example.ma/"
-publication_name = "Actu.ma"
-guid_authority = "actu.example.ma,2026"
-[store]
-url = "{store_url}"
-[output]
-dir = "{feeds}"
-[server]
-listen = "127.0.0.1:0"
-api_token = "{TOKEN}"
-[demo]
-seed_file = "{seed}"
-seed_as_of = "2026-11-29T11:00:00Z"
-"#,
-            feeds = dir.path().join("feeds").display(),
-            seed = samples_path().display(),
+            "{}[demo]\nseed_file = \"{}\"\nseed_as_of = \"2026-11-29T11:00:00Z\"\n",
+            crate::cluster::serve_config(
+                store_url,
+                &dir.path().join("feeds"),
+                "127.0.0.1:0",
+                TOKEN
+            ),
+            samples_path().display(),
         );
         let path = dir.path().join("config.toml");
         std::fs::write(&path, config).unwrap();
