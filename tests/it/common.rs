@@ -202,3 +202,37 @@ pub fn first_difference(expected: &[u8], actual: &[u8]) -> String {
         show(&al)
     )
 }
+
+/// A watch loop over `store` set up as `serve` sets it up: index loaded and a
+/// full first pass published (in memory; files under `dir`), clock in hand.
+pub fn start_watcher(
+    config: &std::sync::Arc<Config>,
+    store: std::sync::Arc<dyn Store>,
+    clock: std::sync::Arc<syndic::watch::ManualClock>,
+    dir: &Path,
+) -> syndic::watch::Watcher {
+    use std::sync::Arc;
+    let now = syndic::watch::Clock::now(&*clock);
+    let (index, cursor) = syndic::build::load_index(config, &*store, now).expect("load index");
+    let publisher = Arc::new(Publisher::new());
+    let first =
+        syndic::build::publish_all(config, &*store, &index, &publisher, dir).expect("first pass");
+    assert!(
+        first.failed.is_empty(),
+        "first pass failed: {:?}",
+        first.failed
+    );
+    let services = syndic::watch::Services {
+        config: config.clone(),
+        store,
+        publisher,
+        clock,
+        metrics: Arc::new(syndic::metrics::Metrics::new()),
+    };
+    let start = syndic::watch::Start {
+        index,
+        cursor,
+        first,
+    };
+    syndic::watch::Watcher::new(services, start)
+}

@@ -27,10 +27,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use syndic::config::Config;
-use syndic::metrics::Metrics;
 use syndic::publish::{Encoding, Publisher};
 use syndic::store::Store;
-use syndic::watch::{ManualClock, Watcher};
+use syndic::watch::ManualClock;
 
 /// Cases in the normal suite.
 const DEFAULT_CASES: u32 = 16;
@@ -204,40 +203,6 @@ fn config(dir: &Path) -> Config {
     Config::from_toml(&path, &text, std::iter::empty()).expect("test config")
 }
 
-/// A watcher set up as `serve` sets it up: index loaded and a full first pass.
-fn start_watcher(
-    config: &Arc<Config>,
-    store: Arc<dyn Store>,
-    clock: Arc<ManualClock>,
-    dir: &Path,
-) -> Watcher {
-    let now = syndic::watch::Clock::now(&*clock);
-    let (index, cursor) = syndic::build::load_index(config, &*store, now).expect("load index");
-    let publisher = Arc::new(Publisher::new());
-    let first =
-        syndic::build::publish_all(config, &*store, &index, &publisher, dir).expect("first pass");
-    assert!(
-        first.failed.is_empty(),
-        "first pass failed: {:?}",
-        first.failed
-    );
-    let services = syndic::watch::Services {
-        config: config.clone(),
-        store,
-        publisher,
-        clock,
-        metrics: Arc::new(Metrics::new()),
-    };
-    Watcher::new(
-        services,
-        syndic::watch::Start {
-            index,
-            cursor,
-            first,
-        },
-    )
-}
-
 /// What a reader can see of a document.
 #[derive(Debug, PartialEq, Eq)]
 struct Seen {
@@ -352,7 +317,7 @@ fn run_case(initial: &[Record], steps: &[Vec<Op>]) -> Result<(), TestCaseError> 
     }
     let clock = Arc::new(ManualClock::new(now));
     let feeds = dir.path().join("feeds");
-    let mut watcher = start_watcher(&config, store.clone(), clock.clone(), &feeds);
+    let mut watcher = common::start_watcher(&config, store.clone(), clock.clone(), &feeds);
     for (step, ops) in steps.iter().enumerate() {
         for op in ops {
             match op {

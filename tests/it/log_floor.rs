@@ -7,8 +7,6 @@ use crate::store_suite::{Backend, article, postgres, sqlite};
 use crate::support::{self, SAMPLES_AS_OF};
 use std::sync::Arc;
 use syndic::config::Config;
-use syndic::metrics::Metrics;
-use syndic::publish::Publisher;
 use syndic::store::Store;
 use syndic::watch::{ManualClock, Watcher};
 
@@ -19,32 +17,7 @@ fn watcher(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> Watcher {
     let opts = support::Options::default();
     let text = support::config_text(dir.path(), &opts);
     let config = Config::from_toml(&dir.path().join("c.toml"), &text, std::iter::empty()).unwrap();
-    let now = syndic::watch::Clock::now(&*clock);
-    let (index, cursor) = syndic::build::load_index(&config, &*store, now).unwrap();
-    let publisher = Arc::new(Publisher::new());
-    let first = syndic::build::publish_all(
-        &config,
-        &*store,
-        &index,
-        &publisher,
-        &dir.path().join("feeds"),
-    )
-    .unwrap();
-    let services = syndic::watch::Services {
-        config: Arc::new(config),
-        store,
-        publisher,
-        clock,
-        metrics: Arc::new(Metrics::new()),
-    };
-    Watcher::new(
-        services,
-        syndic::watch::Start {
-            index,
-            cursor,
-            first,
-        },
-    )
+    crate::common::start_watcher(&Arc::new(config), store, clock, &dir.path().join("feeds"))
 }
 
 fn body(w: &Watcher, path: &str) -> Option<String> {
