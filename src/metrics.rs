@@ -47,6 +47,38 @@ pub struct Metrics {
     pub(crate) store_lock_timeouts: Counter,
     /// Connections closed on arrival because `[server] max_connections` were open.
     pub(crate) connections_refused: Counter,
+    /// The disk mirror, as last observed.
+    mirror: MirrorMetrics,
+}
+
+/// The disk mirror's health, copied from the publisher at each scrape.
+#[derive(Default)]
+struct MirrorMetrics {
+    /// Held while copying totals, so two scrapes at once do not both add.
+    observing: std::sync::Mutex<()>,
+    pending: Gauge,
+    failures: Counter,
+    repaired: Counter,
+}
+
+impl MirrorMetrics {
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "mirror_pending_documents",
+            "Served documents whose current version is not written under [output] dir yet",
+            self.pending.clone(),
+        );
+        registry.register(
+            "mirror_write_failures",
+            "Document writes under [output] dir that failed (full or failing disk)",
+            self.failures.clone(),
+        );
+        registry.register(
+            "mirror_repaired_documents",
+            "Documents written by a repair after the disk refused them",
+            self.repaired.clone(),
+        );
+    }
 }
 
 impl Default for Metrics {
@@ -74,8 +106,10 @@ impl Metrics {
             store_up: Gauge::default(),
             connections_refused: Counter::default(),
             store_lock_timeouts: Counter::default(),
+            mirror: MirrorMetrics::default(),
             registry: Registry::default(),
         };
+        m.mirror.register(&mut registry);
         registry.register(
             "store_lock_timeouts",
             "Writes refused after waiting [store] lock_timeout_seconds for another writer",
@@ -139,6 +173,17 @@ impl Metrics {
             m.store_up.clone(),
         );
         Metrics { registry, ..m }
+    }
+
+    /// Takes note of the disk mirror's state (totals since start).
+    pub(crate) fn observe_mirror(&self, pending: usize, failures: u64, repaired: u64) {
+        let _one_at_a_time = self.mirror.observing.lock();
+        self.mirror.pending.set(pending as i64);
+        let add = |counter: &Counter, total: u64| {
+            counter.inc_by(total.saturating_sub(counter.get()));
+        };
+        add(&self.mirror.failures, failures);
+        add(&self.mirror.repaired, repaired);
     }
 
     /// The OpenMetrics text exposition.

@@ -36,7 +36,7 @@ struct Prepared {
     nudges: std::sync::mpsc::Receiver<Nudge>,
     /// Writes published documents under `output.dir`; ends once the watcher
     /// (which sends to it) has stopped and everything sent is written.
-    mirror_thread: std::thread::JoinHandle<Result<(), crate::publish::DiskError>>,
+    mirror_thread: std::thread::JoinHandle<()>,
 }
 
 fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError> {
@@ -66,7 +66,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     let mirror_publisher = publisher.clone();
     let mirror_thread = std::thread::Builder::new()
         .name("syndic-disk".into())
-        .spawn(move || crate::publish::mirror_loop(&dir, &mirror_publisher, disk_rx))
+        .spawn(move || crate::publish::mirror_service(&dir, &mirror_publisher, disk_rx))
         .map_err(|e| ServeError::Task(e.to_string()))?;
     let (nudge_tx, nudges) = std::sync::mpsc::channel();
     let listener_nudge = nudge_tx.clone();

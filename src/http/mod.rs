@@ -230,18 +230,30 @@ async fn route(state: &Arc<AppState>, req: Request<Incoming>) -> (&'static str, 
 
 fn health(state: &AppState) -> Response<Body> {
     let up = state.metrics.store_up.get() == 1;
+    let mirror = state.publisher.mirror_health();
+    let on_disk = mirror.pending() == 0;
     let body = serde_json::json!({
-        "status": if up { "ok" } else { "degraded" },
+        "status": if up && on_disk { "ok" } else { "degraded" },
         "store": if up { "up" } else { "unreachable" },
         "documents": state.publisher.snapshot().len(),
         "applied_seq": *state.applied.borrow(),
         "store_lock_timeouts": state.metrics.store_lock_timeouts.get(),
+        "mirror": {
+            "status": if on_disk { "ok" } else { "failing" },
+            "pending_documents": mirror.pending(),
+            "write_failures": mirror.failures(),
+            "last_error": mirror.last_error(),
+        },
     });
     // Degraded still serves documents: 200, so load balancers keep the replica.
     json(StatusCode::OK, &body)
 }
 
 fn metrics(state: &AppState) -> Response<Body> {
+    let mirror = state.publisher.mirror_health();
+    state
+        .metrics
+        .observe_mirror(mirror.pending(), mirror.failures(), mirror.repaired());
     let mut r = Response::new(Body::from(state.metrics.encode()));
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -75,6 +75,12 @@ pub enum BodyError {
         "{path}: the file under the output folder ({reason}) no longer holds this version; files there are syndic's own: restart `syndic serve` to rewrite them"
     )]
     Lost { path: String, reason: String },
+    /// A document kept compressed while the disk refused it could not be
+    /// unpacked.
+    #[error(
+        "{path}: the compressed copy kept in memory while the output folder refused writes could not be unpacked ({reason}); this is a bug in syndic: please report it"
+    )]
+    Unpack { path: String, reason: String },
 }
 
 impl Artifact {
@@ -149,6 +155,7 @@ impl Artifact {
         }
         let body = match self.ready(Encoding::Identity) {
             Some(body) => body,
+            None if !self.is_stored() => self.unpack()?,
             None => self.read_back(dir)?,
         };
         let bytes = match encoding {
@@ -190,6 +197,52 @@ impl Artifact {
     /// is not known yet; the mirror calls it before writing them.
     pub(crate) fn note_file_digest(&self, body: &[u8]) {
         self.file_digest.get_or_init(|| digest_of(body));
+    }
+
+    /// The rendered bytes if the mirror has not written them yet (for writing
+    /// them): from memory, or unpacked from the gzip variant of a
+    /// [compacted](Artifact::compact) artifact.
+    pub(crate) fn unwritten_body(&self) -> Option<Bytes> {
+        if self.is_stored() {
+            return None;
+        }
+        self.resident_body().or_else(|| self.unpack().ok())
+    }
+
+    /// For a document the mirror could not write (a full disk): keeps only
+    /// the gzip variant in memory, a fraction of the bytes, until it is written.
+    /// The rendered bytes are unpacked from it when asked for, never kept.
+    /// Returns the bytes freed.
+    pub(crate) fn compact(&self) -> usize {
+        if self.is_stored() {
+            return 0;
+        }
+        let before = self.resident_bytes();
+        let gzip_slot = &self.resident[Encoding::Gzip as usize];
+        if gzip_slot.load().is_none() {
+            let Some(body) = self.resident_body() else {
+                return 0;
+            };
+            gzip_slot.store(Some(Arc::new(gzip(&body))));
+        }
+        self.resident[Encoding::Identity as usize].store(None);
+        self.resident[Encoding::Brotli as usize].store(None);
+        before.saturating_sub(self.resident_bytes())
+    }
+
+    /// The rendered bytes of a compacted artifact, from its gzip variant.
+    fn unpack(&self) -> Result<Bytes, BodyError> {
+        let lost = |reason: &str| BodyError::Unpack {
+            path: self.path.clone(),
+            reason: reason.into(),
+        };
+        let packed = self.resident[Encoding::Gzip as usize]
+            .load_full()
+            .ok_or_else(|| lost("not in memory"))?;
+        let mut body = Vec::with_capacity(self.len);
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&packed[..]), &mut body)
+            .map_err(|e| lost(&e.to_string()))?;
+        Ok(Bytes::from(body))
     }
 
     /// Says that the mirror wrote these bytes: they may now leave memory.

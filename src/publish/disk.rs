@@ -1,19 +1,30 @@
 //! The mirror under the output folder: atomic writes, removal of what is gone.
 
-use super::{Published, Publisher};
+use super::{Artifact, Published, Publisher};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A file could not be written or removed.
 #[derive(Debug, Error)]
-#[error("{path}: {source}; check that the output folder ([output] dir) is writable")]
+#[error("{path}: {source}; {}", advice(source))]
 pub struct DiskError {
     /// The file.
     pub(crate) path: PathBuf,
     /// The cause.
     pub(crate) source: std::io::Error,
+}
+
+/// What to do about a failed write.
+fn advice(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            "free space on the disk of the output folder ([output] dir): meanwhile documents are served from memory, and `serve` writes them once the disk takes them"
+        }
+        _ => "check that the output folder ([output] dir) is writable",
+    }
 }
 
 /// Names of the temporary files a write goes through; one left by a killed
@@ -48,23 +59,11 @@ pub(crate) fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(
 }
 
 /// Writes what a commit changed under `dir` and removes what it removed; each
-/// body written is marked stored (it may leave memory). Every failure is
-/// logged (those documents stay in memory) and the first one returned.
-pub(crate) fn mirror_commit(dir: &Path, published: &Published) -> Result<(), DiskError> {
-    let mut first_error = Ok(());
-    for artifact in &published.changed {
-        let Some(body) = artifact.resident_body() else {
-            continue; // already written: only stored bodies leave memory
-        };
-        artifact.note_file_digest(&body);
-        match write_atomically(dir, &artifact.path, &body) {
-            Ok(()) => artifact.mark_stored(),
-            Err(e) => {
-                tracing::error!(error = %e, "could not mirror a document on disk");
-                first_error = first_error.and(Err(e));
-            }
-        }
-    }
+/// body written is marked stored (it may leave memory). A document that cannot
+/// be written stays in memory, [compacted](super::Artifact::compact), until a
+/// repair writes it; the failures are logged in one line and returned.
+pub(crate) fn mirror_commit(dir: &Path, published: &Published) -> Failures {
+    let failures = write_all(dir, published.changed.iter());
     for path in &published.removed {
         match std::fs::remove_file(dir.join(&**path)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -73,7 +72,48 @@ pub(crate) fn mirror_commit(dir: &Path, published: &Published) -> Result<(), Dis
             _ => {}
         }
     }
-    first_error
+    failures
+}
+
+/// Documents that could not be written, and the first error.
+#[derive(Debug, Default)]
+pub(crate) struct Failures {
+    pub(crate) count: usize,
+    pub(crate) first: Option<DiskError>,
+}
+
+impl Failures {
+    pub(crate) fn into_result(self) -> Result<(), DiskError> {
+        self.first.map_or(Ok(()), Err)
+    }
+}
+
+/// Writes each artifact whose current bytes are not on disk yet; those that
+/// fail are compacted. Logs the failures once.
+pub(crate) fn write_all<'a>(
+    dir: &Path,
+    artifacts: impl Iterator<Item = &'a Arc<Artifact>>,
+) -> Failures {
+    let mut failures = Failures::default();
+    for artifact in artifacts {
+        let Some(body) = artifact.unwritten_body() else {
+            continue; // already written: only stored bodies leave memory
+        };
+        artifact.note_file_digest(&body);
+        match write_atomically(dir, &artifact.path, &body) {
+            Ok(()) => artifact.mark_stored(),
+            Err(e) => {
+                artifact.compact();
+                failures.count += 1;
+                failures.first.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(first) = &failures.first {
+        tracing::error!(documents = failures.count, first = %first,
+            "could not mirror documents on disk; they are served from memory (compressed) and written when the disk accepts them");
+    }
+    failures
 }
 
 /// The disk mirror, for `syndic build` and `serve` alike: applies each
@@ -88,7 +128,7 @@ pub(crate) fn mirror_loop(
 ) -> Result<(), DiskError> {
     let mut first_error = Ok(());
     for published in commits {
-        first_error = first_error.and(mirror_commit(dir, &published));
+        first_error = first_error.and(mirror_commit(dir, &published).into_result());
         publisher.mirrored(&published);
     }
     first_error

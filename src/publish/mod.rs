@@ -3,18 +3,23 @@
 //! Owns: artifacts (body, strong ETag from the bytes, Last-Modified, content
 //! type, gzip and brotli variants compressed at most once while in memory), the
 //! current generation of every document, swapped atomically, the mirror of that
-//! generation under the output folder, and which bodies stay in memory: with a
-//! budget, bodies the mirror has written leave memory least recently served
-//! first and are read back from the mirror (checked against their digest) when
-//! asked for. Must not: render, read the store or decide what changed.
+//! generation under the output folder (repaired when a failing disk recovers),
+//! and which bodies stay in memory: with a budget, bodies the mirror has
+//! written leave memory least recently served first and are read back from the
+//! mirror (checked against their digest) when asked for; bodies it could not
+//! write stay compressed. Must not: render, read the store or decide what
+//! changed.
 
 mod artifact;
 mod bodies;
 mod disk;
+mod repair;
 
 pub use artifact::Encoding;
 pub(crate) use artifact::{Artifact, BodyError, digest_of};
 pub(crate) use disk::{DiskError, mirror_loop, prune_dir};
+pub use repair::MirrorHealth;
+pub(crate) use repair::mirror_service;
 
 use crate::index::Unit;
 use crate::render::Document;
@@ -71,6 +76,8 @@ pub struct Publisher {
     /// Where stored bodies are read back from, and how many bytes may stay in
     /// memory; `None` keeps every body in memory.
     bodies: Option<bodies::Budget>,
+    /// Whether every served document is on disk (kept by the mirror).
+    mirror: MirrorHealth,
 }
 
 impl Publisher {
@@ -85,7 +92,13 @@ impl Publisher {
         Publisher {
             current: ArcSwap::default(),
             bodies: Some(bodies::Budget::new(dir, budget)),
+            mirror: MirrorHealth::default(),
         }
+    }
+
+    /// Whether the served documents are all on disk (see [`MirrorHealth`]).
+    pub fn mirror_health(&self) -> &MirrorHealth {
+        &self.mirror
     }
 
     /// The generation being served.

@@ -18,6 +18,7 @@ mod concurrent_writers;
 mod conformance;
 mod crash;
 mod differential;
+mod disk_full;
 mod every_document;
 mod golden;
 mod hostile_api;
