@@ -1,13 +1,47 @@
 //! Text cleaning: the one place where text entering syndic is made safe.
 //!
-//! Owns: removing code points that XML 1.0 forbids and trimming surrounding
-//! whitespace. Every string of an article passes through here exactly once, on
+//! Owns: removing code points that XML 1.0 forbids, trimming surrounding
+//! whitespace, and making URLs strict RFC 3986 URIs. Every string of an article passes through here exactly once, on
 //! its way into the model (import, ingest API, rows read from the store), so
 //! renderers can hand text to the XML/JSON crates without further checks.
 //! Must not: escape anything (the rss, atom_syndication, quick-xml and
 //! serde_json crates escape; escaping here would double-escape).
 
 use std::borrow::Cow;
+
+/// `url` as a URI by RFC 3986, which feeds require (Atom's `IRI`, JSON Feed's
+/// `uri` format): the WHATWG serialisation leaves some characters RFC 3986
+/// does not allow in a path, query or fragment (`[`, `]`, `|`, `{`, `^`, a
+/// `%` not followed by two hex digits, a second `#`): they are percent-encoded.
+/// The scheme and authority are kept as the parser wrote them.
+pub(crate) fn strict_uri(url: &url::Url) -> String {
+    let head = &url[..url::Position::BeforePath];
+    let tail = url[url::Position::BeforePath..].as_bytes();
+    let mut out = String::with_capacity(url.as_str().len() + 8);
+    out.push_str(head);
+    let mut in_fragment = false;
+    for (i, &b) in tail.iter().enumerate() {
+        let keep = match b {
+            b'%' => tail
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)),
+            b'#' if !in_fragment => {
+                in_fragment = true;
+                true
+            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => true,
+            b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' => true,
+            b'+' | b',' | b';' | b'=' | b':' | b'@' | b'/' | b'?' => true,
+            _ => false,
+        };
+        if keep {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 
 /// Whether `c` is allowed by the XML 1.0 `Char` production.
 fn is_xml_char(c: char) -> bool {
@@ -74,5 +108,18 @@ mod tests {
         assert_eq!(line("  Maroc \n\t Sport  "), "Maroc Sport");
         assert_eq!(text("  corps\n\ndu texte \u{0}"), "corps\n\ndu texte");
         assert_eq!(text("a\r\nb\rc"), "a\nb\nc");
+    }
+
+    #[test]
+    fn urls_become_strict_uris_once() {
+        let strict = |s: &str| strict_uri(&url::Url::parse(s).unwrap());
+        assert_eq!(
+            strict("https://exemple.ma/a]b|c{d}%zz%4?q=[1]#f#g"),
+            "https://exemple.ma/a%5Db%7Cc%7Bd%7D%25zz%254?q=%5B1%5D#f%23g"
+        );
+        assert_eq!(strict("https://[::1]:8080/x"), "https://[::1]:8080/x");
+        let once = strict("https://exemple.ma/É t%41");
+        assert_eq!(once, "https://exemple.ma/%C3%89%20t%41");
+        assert_eq!(strict(&once), once, "idempotent");
     }
 }

@@ -62,3 +62,58 @@ pub(super) fn guess_image_type(url: &str) -> &'static str {
         _ => "image/jpeg",
     }
 }
+
+/// Longest URL, percent-encoded (sitemaps refuse longer ones).
+pub(crate) const MAX_URL_CHARS: usize = 2048;
+
+/// `text` as an absolute http(s) URL, written as a strict URI; or why not. The
+/// host must be a DNS name or an address, the URI at most [`MAX_URL_CHARS`].
+pub(super) fn http_url(text: &str) -> Result<String, String> {
+    let url =
+        url::Url::parse(text).map_err(|e| format!("{text:?} is not an absolute URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        let scheme = url.scheme();
+        return Err(format!(
+            "{text:?} has scheme {scheme:?}; expected http or https"
+        ));
+    }
+    if let Some(url::Host::Domain(host)) = url.host() {
+        let dns = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+        if !host.chars().all(dns) {
+            let why = "letters, digits, '-', '.' and '_' only";
+            return Err(format!("{text:?}: host {host:?} is not a DNS name ({why})"));
+        }
+    }
+    let uri = super::clean::strict_uri(&url);
+    if uri.len() > MAX_URL_CHARS {
+        let why = format!("at most {MAX_URL_CHARS}, the sitemaps' limit");
+        return Err(format!("is {} characters long as a URI; {why}", uri.len()));
+    }
+    Ok(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::http_url;
+
+    #[test]
+    fn urls_need_a_dns_host_and_fit_a_sitemap() {
+        assert_eq!(
+            http_url("https://www.actu.example.ma/a]").unwrap(),
+            "https://www.actu.example.ma/a%5D"
+        );
+        assert!(
+            http_url("https://www{actu.example&ma/a")
+                .unwrap_err()
+                .contains("not a DNS name")
+        );
+        assert!(
+            http_url("ftp://actu.ma/")
+                .unwrap_err()
+                .contains("expected http or https")
+        );
+        let long = format!("https://actu.ma/{}", "é".repeat(700));
+        assert!(http_url(&long).unwrap_err().contains("at most 2048"));
+        assert!(http_url("http://[::1]:8080/x").is_ok());
+    }
+}

@@ -28,10 +28,19 @@ pub fn slugify(name: &str) -> String {
     slug
 }
 
+/// Longest slug kept whole. A slug is a folder name (at most 255 bytes on
+/// common file systems) and transliteration can make one character several
+/// letters ("中" is "zhong"): a longer one is cut and a hash of the name follows.
+const MAX_SLUG_BYTES: usize = 180;
+
 fn fold(name: &str) -> String {
     let slug = slug::slugify(name);
     let hash = || blake3::hash(name.to_lowercase().as_bytes()).to_hex();
-    if slug.is_empty() {
+    if slug.len() > MAX_SLUG_BYTES {
+        // Only [a-z0-9-]: every byte is a character boundary.
+        let cut = slug[..MAX_SLUG_BYTES].trim_end_matches('-');
+        format!("{cut}-{}", &hash()[..12])
+    } else if slug.is_empty() {
         format!("x-{}", &hash()[..12])
     } else if name.chars().any(|c| c.is_alphabetic() && !is_latin(c)) {
         format!("{slug}-{}", &hash()[..6])
@@ -66,5 +75,23 @@ mod tests {
         let odd = slugify("../..");
         assert!(odd.starts_with("x-") && !odd.contains('/') && !odd.contains(".."));
         assert_ne!(slugify("!!"), slugify("??"));
+    }
+
+    #[test]
+    fn a_long_transliteration_is_cut_to_a_folder_name() {
+        let name = "\u{FE}".repeat(200); // "þ" is "th": 200 characters, 400 letters
+        let slug = slugify(&name);
+        assert!(slug.len() <= 193, "{} bytes", slug.len());
+        assert_ne!(
+            slug,
+            slugify(&"\u{FE}".repeat(199)),
+            "distinct names stay distinct"
+        );
+        let latin = "a".repeat(180);
+        assert_eq!(
+            slugify(&latin),
+            latin,
+            "a slug within the bound is kept whole"
+        );
     }
 }

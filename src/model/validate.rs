@@ -1,6 +1,6 @@
 //! Validation of one article record, field by field, collecting every error.
 
-use super::fields::{clean_names, guess_image_type, is_language_tag, is_mime, kind};
+use super::fields::{clean_names, guess_image_type, http_url, is_language_tag, is_mime, kind};
 use super::{Article, Image, Status, clean};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde_json::{Map, Value};
@@ -224,22 +224,10 @@ impl Validator<'_> {
                 return None;
             }
         };
-        match url::Url::parse(text) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-                Some(u.to_string())
-            }
-            Ok(u) => {
-                self.fail(
-                    field,
-                    &format!(
-                        "{text:?} has scheme {:?}; expected http or https",
-                        u.scheme()
-                    ),
-                );
-                None
-            }
-            Err(e) => {
-                self.fail(field, &format!("{text:?} is not an absolute URL ({e})"));
+        match http_url(text) {
+            Ok(uri) => Some(uri),
+            Err(reason) => {
+                self.fail(field, &reason);
                 None
             }
         }

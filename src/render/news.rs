@@ -50,11 +50,7 @@ pub fn news_entry(site: &Site, row: &LinkRow) -> Result<UrlEntry, RenderError> {
         path: format!("news entry {}", row.url),
         message: e.to_string(),
     })?;
-    Ok(UrlEntry::new(
-        indent(&w.into_inner()),
-        row.updated_at,
-        row.published_at,
-    ))
+    Ok(UrlEntry::new(&row.url, indent(&w.into_inner()), row))
 }
 
 /// The news sitemap from rendered entries (newest first): one file up to 1,000
@@ -67,6 +63,7 @@ pub fn news_sitemap_from(
     published: PreviousFingerprint,
     floor: Option<DateTime<Utc>>,
 ) -> Result<Vec<Document>, RenderError> {
+    let entries = &super::sitemap::distinct_urls(entries)[..];
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:news=\"{NEWS_NS}\">"
     );

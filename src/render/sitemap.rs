@@ -8,6 +8,8 @@ use crate::index::Month;
 use crate::model::LinkRow;
 use chrono::{DateTime, Utc};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 /// Namespace of sitemaps and sitemap indexes.
 pub(crate) const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
@@ -39,21 +41,44 @@ pub struct UrlEntry {
     pub(crate) published: DateTime<Utc>,
     /// A hash of `xml`: a file's fingerprint hashes these, not megabytes of XML.
     pub(crate) fingerprint: [u8; 16],
+    /// A hash of the URL: two articles at one URL are listed once.
+    url_key: u64,
 }
 
 impl UrlEntry {
     /// An entry of these bytes.
-    pub(crate) fn new(xml: Vec<u8>, updated: DateTime<Utc>, published: DateTime<Utc>) -> UrlEntry {
+    pub(crate) fn new(url: &str, xml: Vec<u8>, row: &LinkRow) -> UrlEntry {
         let hash = blake3::hash(&xml);
         let mut fingerprint = [0; 16];
         fingerprint.copy_from_slice(&hash.as_bytes()[..16]);
+        let mut url_key = [0; 8];
+        url_key.copy_from_slice(&blake3::hash(url.as_bytes()).as_bytes()[..8]);
         UrlEntry {
             xml,
-            updated,
-            published,
+            updated: row.updated_at,
+            published: row.published_at,
             fingerprint,
+            url_key: u64::from_le_bytes(url_key),
         }
     }
+}
+
+/// `entries` (newest first) with each URL once, the newest entry kept: two
+/// articles at one URL (a record imported again under another id) must not
+/// list it twice, which sitemap readers reject.
+pub(crate) fn distinct_urls<'a, 'e>(entries: &'a [&'e UrlEntry]) -> Cow<'a, [&'e UrlEntry]> {
+    let mut seen = HashSet::with_capacity(entries.len());
+    if entries.iter().all(|e| seen.insert(e.url_key)) {
+        return Cow::Borrowed(entries);
+    }
+    seen.clear();
+    Cow::Owned(
+        entries
+            .iter()
+            .copied()
+            .filter(|e| seen.insert(e.url_key))
+            .collect(),
+    )
 }
 
 /// The sitemap files of one month (rows newest first), split at the limits.
@@ -75,7 +100,7 @@ pub(crate) fn month_entry(row: &LinkRow) -> Result<UrlEntry, RenderError> {
         path: format!("sitemap entry {}", row.url),
         message: e.to_string(),
     })?;
-    Ok(UrlEntry::new(xml, row.updated_at, row.published_at))
+    Ok(UrlEntry::new(&row.url, xml, row))
 }
 
 /// The sitemap files of one month from rendered entries (newest first).
@@ -84,6 +109,7 @@ pub(crate) fn month_sitemaps_from(
     entries: &[&UrlEntry],
     floor: Option<DateTime<Utc>>,
 ) -> Vec<Document> {
+    let entries = &distinct_urls(entries)[..];
     let base = format!("sitemaps/{}", month.label());
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:image=\"{IMAGE_NS}\">"

@@ -43,7 +43,12 @@ fn build_to(config: &Config, store: &dyn Store, now: DateTime<Utc>, dir: &Path) 
 
 /// Runs every judge on every file under `dir`; prints the counts; fails on any
 /// failure or on a file that no judge reads.
-fn judge_every_file(label: &str, dir: &Path, site: &Site, now: DateTime<Utc>) -> Vec<Verdict> {
+pub(crate) fn judge_every_file(
+    label: &str,
+    dir: &Path,
+    site: &Site,
+    now: DateTime<Utc>,
+) -> Vec<Verdict> {
     let files = common::files_under(dir);
     let named = |suffix: &str| -> Vec<PathBuf> {
         let paths = files.iter().filter(|f| f.ends_with(suffix));
