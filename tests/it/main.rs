@@ -20,6 +20,7 @@ mod crash;
 mod differential;
 mod disk_full;
 mod every_document;
+mod flood;
 mod fuzz;
 mod golden;
 mod hostile_api;
