@@ -63,7 +63,7 @@ pub(crate) fn write_atomically(dir: &Path, path: &str, bytes: &[u8]) -> Result<(
 /// be written stays in memory, [compacted](super::Artifact::compact), until a
 /// repair writes it; the failures are logged in one line and returned.
 pub(crate) fn mirror_commit(dir: &Path, published: &Published) -> Failures {
-    let failures = write_all(dir, published.changed.iter());
+    let failures = write_all(dir, published.changed.iter(), OnFailure::TryAll);
     for path in &published.removed {
         match std::fs::remove_file(dir.join(&**path)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -88,14 +88,28 @@ impl Failures {
     }
 }
 
+/// How [`write_all`] goes on after a failed write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnFailure {
+    /// Try every document (a commit: each failure is compacted).
+    TryAll,
+    /// Stop at the first (a repair: the disk still refuses, try later; no
+    /// need to unpack every pending document to learn it again).
+    Stop,
+}
+
 /// Writes each artifact whose current bytes are not on disk yet; those that
 /// fail are compacted. Logs the failures once.
 pub(crate) fn write_all<'a>(
     dir: &Path,
     artifacts: impl Iterator<Item = &'a Arc<Artifact>>,
+    on_failure: OnFailure,
 ) -> Failures {
     let mut failures = Failures::default();
     for artifact in artifacts {
+        if failures.count > 0 && on_failure == OnFailure::Stop {
+            break;
+        }
         let Some(body) = artifact.unwritten_body() else {
             continue; // already written: only stored bodies leave memory
         };

@@ -6,7 +6,7 @@
 //! or give up on a document: every served version ends up on disk, or is
 //! reported as pending for as long as it is not.
 
-use super::disk::{Failures, mirror_commit, write_all};
+use super::disk::{Failures, OnFailure, mirror_commit, write_all};
 use super::{Published, Publisher};
 use std::path::Path;
 use std::sync::Mutex;
@@ -97,34 +97,37 @@ pub(crate) fn mirror_service(dir: &Path, publisher: &Publisher, commits: Receive
     }
 }
 
-/// Writes every served document whose current version is not on disk; says
-/// whether none is left.
+/// Writes every served document whose current version is not on disk, until
+/// the disk refuses one; says whether none is left.
 fn repair(dir: &Path, publisher: &Publisher) -> bool {
     let snapshot = publisher.snapshot();
-    let unwritten: Vec<_> = snapshot
+    let mut unwritten: Vec<_> = snapshot
         .artifacts()
         .filter(|a| !a.is_stored())
         .cloned()
         .collect();
-    let failures = write_all(dir, unwritten.iter());
+    // Smallest first: as space returns, most documents land soonest.
+    unwritten.sort_unstable_by_key(|a| a.len);
+    let failures = write_all(dir, unwritten.iter(), OnFailure::Stop);
     let written: Vec<_> = unwritten.into_iter().filter(|a| a.is_stored()).collect();
     publisher
         .mirror
         .repaired
         .fetch_add(written.len() as u64, Ordering::Relaxed);
     let done = failures.first.is_none();
-    if !written.is_empty() {
-        tracing::info!(
-            documents = written.len(),
-            left = failures.count,
-            "mirror repaired: documents written after the disk refused them"
-        );
-    }
+    let repaired = written.len();
     publisher.mirrored(&Published {
         changed: written,
         removed: Vec::new(),
     });
     update_pending(publisher, &failures);
+    if repaired > 0 {
+        tracing::info!(
+            documents = repaired,
+            left = publisher.mirror.pending(),
+            "mirror repaired: documents written after the disk refused them"
+        );
+    }
     done
 }
 
