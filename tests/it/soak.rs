@@ -57,6 +57,13 @@ fn many_clients_across_feeds_while_articles_are_written() {
     let seconds = setting("SYNDIC_SOAK_SECONDS", 6);
     let clients = setting("SYNDIC_SOAK_CLIENTS", 16) as usize;
     let site = Site::new();
+    // Every client here comes from 127.0.0.1, where real readers come from many
+    // addresses: the per-address limit (256) must not refuse the 257th (the
+    // writer). The soak is about serving under load; admission has `flood::`.
+    let config = site.dir.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("max_connections_per_address = 4096\n"); // [server] is the last table
+    std::fs::write(&config, text).unwrap();
     let server = KillOnDrop(site.serve());
     let pid = server.0.id();
     let port = site.port;
