@@ -42,6 +42,8 @@
 //!   and the hub's verifications and deliveries): bounded, and guarded against
 //!   reaching non-public addresses for URLs that others give. Uses only
 //!   [`config`].
+//! * [`ping`]: WebSub publish pings to the configured hubs after each
+//!   regeneration, on their own tasks (through [`outbound`]).
 //! * [`watch`]: the loop that keeps everything current; [`metrics`] it keeps.
 //! * [`serve`]: wiring of all the above for `syndic serve`; `cli` parses the
 //!   command line.
@@ -54,6 +56,7 @@ pub mod index;
 pub mod metrics;
 pub mod model;
 pub mod outbound;
+pub(crate) mod ping;
 pub(crate) mod pipeline;
 pub mod publish;
 pub mod render;
