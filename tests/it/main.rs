@@ -40,3 +40,4 @@ mod sitemap_schema;
 mod soak;
 mod store_suite;
 mod validators;
+mod websub_publisher;
