@@ -53,7 +53,7 @@ impl Connector for RecordingConnector {
     }
 }
 
-fn limits() -> Limits {
+pub(super) fn limits() -> Limits {
     Limits {
         connect_timeout: Duration::from_secs(2),
         total_timeout: Duration::from_millis(1500),
@@ -61,7 +61,7 @@ fn limits() -> Limits {
     }
 }
 
-fn nets(list: &[&str]) -> Vec<Network> {
+pub(super) fn nets(list: &[&str]) -> Vec<Network> {
     list.iter()
         .map(|s| Network::try_from(s.to_string()).unwrap())
         .collect()
@@ -79,7 +79,7 @@ fn doubles(answer: &[&str]) -> (Client, Arc<FakeResolver>, Arc<RecordingConnecto
     (client, resolver, connector)
 }
 
-fn get(url: &str) -> Request {
+pub(super) fn get(url: &str) -> Request {
     Request::get(Url::parse(url).unwrap())
 }
 
@@ -128,6 +128,26 @@ async fn names_resolving_to_non_public_addresses_are_refused_before_any_connecti
             "{ip}: connector was asked"
         );
     }
+}
+
+#[tokio::test]
+async fn check_resolves_and_refuses_without_connecting() {
+    let (client, _, connector) = doubles(&["169.254.169.254"]);
+    let url = Url::parse("http://metadata.test/latest").unwrap();
+    let e = client.check(&Policy::guarded(&[]), &url).await.unwrap_err();
+    assert!(e.is_refused(), "{e}");
+    let (client, _, _) = doubles(&["8.8.8.8"]);
+    let ok = client.check(&Policy::guarded(&[]), &url).await.unwrap();
+    assert_eq!(ok, ["8.8.8.8:80".parse().unwrap()]);
+    let gopher = Url::parse("gopher://x.test/").unwrap();
+    assert!(
+        client
+            .check(&Policy::Trusted, &gopher)
+            .await
+            .unwrap_err()
+            .is_refused()
+    );
+    assert!(connector.asked.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -227,7 +247,7 @@ async fn stub(answer: Option<Vec<u8>>) -> (SocketAddr, tokio::task::JoinHandle<V
     (addr, task)
 }
 
-fn request_complete(got: &[u8]) -> bool {
+pub(super) fn request_complete(got: &[u8]) -> bool {
     let text = String::from_utf8_lossy(got);
     let Some(end) = text.find("\r\n\r\n") else {
         return false;
@@ -353,60 +373,4 @@ async fn loopback_outside_the_allow_list_is_refused_end_to_end() {
         assert!(e.is_refused(), "{url}: {e}");
     }
     assert!(connector.asked.lock().unwrap().is_empty());
-}
-
-/// A TLS stub on 127.0.0.1 with a certificate for 127.0.0.1 made on the spot;
-/// the authorities that trust it.
-async fn tls_stub() -> (SocketAddr, rustls::RootCertStore) {
-    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
-    let der = cert.cert.der().clone();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![der.clone()], key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let Ok(mut tls) = acceptor.accept(tcp).await else {
-                continue;
-            };
-            let mut got = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !request_complete(&got) {
-                match tls.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-            }
-            let _ = tls
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nsecure")
-                .await;
-            let _ = tls.shutdown().await;
-        }
-    });
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(der).unwrap();
-    (addr, roots)
-}
-
-#[tokio::test]
-async fn https_checks_the_certificate_against_the_trusted_authorities() {
-    let (addr, roots) = tls_stub().await;
-    let guard = Policy::guarded(&nets(&["127.0.0.1/32"]));
-    let url = format!("https://{addr}/");
-    let trusting = Client::new(limits()).with_root_certificates(roots);
-    let r = trusting.send(&guard, get(&url)).await.unwrap();
-    assert_eq!((r.status, &r.body[..]), (StatusCode::OK, &b"secure"[..]));
-    // The system's authorities (if any) do not know the certificate.
-    let e = Client::new(limits())
-        .send(&guard, get(&url))
-        .await
-        .unwrap_err();
-    assert!(matches!(e, OutboundError::Tls { .. }), "{e}");
 }
