@@ -35,7 +35,7 @@ fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
 }
 
 /// Builds every document into `dir` at `now`.
-fn build_to(config: &Config, store: &dyn Store, now: DateTime<Utc>, dir: &Path) {
+pub(crate) fn build_to(config: &Config, store: &dyn Store, now: DateTime<Utc>, dir: &Path) {
     let (index, _) = syndic::build::load_index(config, store, now).expect("load the index");
     let report = syndic::build::build_to_disk(config, store, &index, dir).expect("build");
     assert_eq!(report.failures, 0, "documents failed to render");

@@ -43,3 +43,5 @@ mod sitemap_schema;
 mod soak;
 mod store_suite;
 mod validators;
+mod websub_documents;
+mod websub_publisher;
