@@ -11,7 +11,7 @@ use prometheus_client::registry::Registry;
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct RequestLabels {
     /// Document kind (`rss`, `atom`, `jsonfeed`, `sitemap`, …), `api`, or `other`.
-    pub(crate) kind: String,
+    pub(crate) kind: std::borrow::Cow<'static, str>,
     /// HTTP status code.
     pub(crate) status: u16,
 }
@@ -47,6 +47,8 @@ pub struct Metrics {
     pub(crate) store_lock_timeouts: Counter,
     /// Connections closed on arrival because `[server] max_connections` were open.
     pub(crate) connections_refused: Counter,
+    /// Compressed variants made (once per document version and encoding asked for).
+    pub(crate) compressions: Counter,
 }
 
 impl Default for Metrics {
@@ -73,6 +75,7 @@ impl Metrics {
             store_lag_changes: Gauge::default(),
             store_up: Gauge::default(),
             connections_refused: Counter::default(),
+            compressions: Counter::default(),
             store_lock_timeouts: Counter::default(),
             registry: Registry::default(),
         };
@@ -85,6 +88,11 @@ impl Metrics {
             "http_connections_refused",
             "Connections closed on arrival at the connection limit",
             m.connections_refused.clone(),
+        );
+        registry.register(
+            "compressions",
+            "Compressed variants made (gzip or br; once per document version and encoding)",
+            m.compressions.clone(),
         );
         registry.register(
             "http_requests",

@@ -9,6 +9,7 @@
 mod admission;
 mod api;
 mod documents;
+mod loads;
 mod negotiate;
 
 use crate::config::Config;
@@ -56,6 +57,8 @@ pub(crate) struct AppState {
     pub(crate) applied: tokio::sync::watch::Receiver<u64>,
     /// `Cache-Control` of every document, from `[server] max_age`.
     pub(crate) cache_control: header::HeaderValue,
+    /// Bodies being made or read back, one load per variant.
+    pub(crate) loads: loads::Loads,
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).
@@ -211,8 +214,7 @@ async fn handle(
 }
 
 async fn route(state: &Arc<AppState>, req: Request<Incoming>) -> (&'static str, Response<Body>) {
-    let path = req.uri().path().to_owned();
-    if path.starts_with("/api/") {
+    if req.uri().path().starts_with("/api/") {
         return ("api", api::handle(state, req).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
@@ -221,10 +223,10 @@ async fn route(state: &Arc<AppState>, req: Request<Incoming>) -> (&'static str, 
             .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
         return ("other", r);
     }
-    match path.as_str() {
+    match req.uri().path() {
         "/healthz" => ("health", health(state)),
         "/metrics" => ("metrics", metrics(state)),
-        _ => documents::serve(state, &req, &path).await,
+        path => documents::serve(state, &req, path).await,
     }
 }
 

@@ -13,7 +13,7 @@ mod bodies;
 mod disk;
 
 pub use artifact::Encoding;
-pub(crate) use artifact::{Artifact, BodyError, digest_of};
+pub(crate) use artifact::{Artifact, BodyError, Loaded, digest_of};
 pub(crate) use disk::{DiskError, mirror_loop, prune_dir};
 
 use crate::index::Unit;
