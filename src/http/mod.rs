@@ -3,7 +3,9 @@
 //! Owns: connections (hyper HTTP/1.1, with a header-read timeout, a header size
 //! limit, a request timeout and graceful shutdown; admission in [`admission`])
 //! and routing. Documents are read from
-//! the published generation only; URLs never reach the file system.
+//! the published generation only; URLs never reach the file system. A body not
+//! in memory is made or read back once per variant however many ask
+//! ([`loads`]), on a bounded blocking pool.
 //! Must not: render, or write the store except through the ingest API.
 
 mod admission;
