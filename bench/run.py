@@ -24,12 +24,14 @@ import sys
 import time
 import urllib.request
 
+import load_mix
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 WORK = os.path.join(HERE, ".work")
 GEN = os.path.join(HERE, "gen_corpus.py")
 BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release", "syndic")
-SIZES = {"tiny": 2000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SIZES = {"tiny": 2000, "3k": 3000, "10k": 10_000, "20k": 20_000, "100k": 100_000, "1m": 1_000_000}
 TOKEN = "bench-token"
 
 
@@ -75,6 +77,8 @@ dir = "%s/feeds"
 [server]
 listen = "127.0.0.1:%d"
 api_token = "%s"
+# every client of the benchmark has the one address 127.0.0.1 (as behind a proxy)
+max_connections_per_address = 8192
 """ % (port, dirname, dirname, port, TOKEN))
     return path
 
@@ -195,8 +199,11 @@ def change_to_served(port, updates, tags):
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
 
+# nginx as people run it in production: a worker per core (`auto`), sendfile,
+# gzip_static serving the very .gz bytes syndic sends (written beside each file
+# by bench_serving, since syndic compresses in memory and writes no .gz files).
 NGINX_CONF = """daemon off;
-worker_processes 1;
+worker_processes auto;
 pid %(dir)s/nginx.pid;
 error_log %(dir)s/error.log;
 events { worker_connections 1024; }
@@ -233,7 +240,7 @@ def start_nginx(root, dirname):
 
 
 def wrk(url, seconds, headers):
-    cmd = ["wrk", "-t2", "-c32", "-d%ds" % seconds, "--latency"]
+    cmd = ["wrk", "-t2", "-c64", "-d%ds" % seconds, "--latency"]
     for h in headers:
         cmd += ["-H", h]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
@@ -244,13 +251,17 @@ def wrk(url, seconds, headers):
     return {"rps": rps, "p99_ms": p99, "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
-def bench_serving(port, dirname, seconds):
-    """The global feed, from syndic and from nginx (gzip_static over the same bytes)."""
+def bench_serving(port, dirname, seconds, rounds):
+    """The global feed, from syndic and from nginx (worker_processes auto, sendfile,
+    gzip_static over the same bytes), in alternating rounds: per path the range
+    of each server's req/s and the median of the per-round ratios."""
     base = "http://127.0.0.1:%d/feed.xml" % port
     _, h_plain, plain = get(base)
     _, h_gz, gz = get(base, {"Accept-Encoding": "gzip"})
     root = os.path.join(dirname, "nginx-root")
     os.makedirs(root, exist_ok=True)
+    # syndic compresses in memory and writes no .gz files: nginx's gzip_static
+    # gets the very bytes syndic sends, written beside the file.
     with open(os.path.join(root, "feed.xml"), "wb") as f:
         f.write(plain)
     with open(os.path.join(root, "feed.xml.gz"), "wb") as f:
@@ -266,12 +277,25 @@ def bench_serving(port, dirname, seconds):
             "gzip": (["Accept-Encoding: gzip"], ["Accept-Encoding: gzip"]),
             "304": (["If-None-Match: %s" % h_plain["etag"]], ["If-None-Match: %s" % nh_plain["ETag"]]),
         }
-        out = {"bytes": len(plain), "gzip_bytes": len(gz)}
-        for name, (sh, nh) in cases.items():
-            s = wrk(base, seconds, sh)
-            n = wrk(nbase, seconds, nh)
-            out[name] = {"syndic": s, "nginx": n, "ratio": s["rps"] / n["rps"] if n["rps"] else 0}
-            log("  %-5s syndic %8.0f req/s  nginx %8.0f req/s  ratio %.2f" % (name, s["rps"], n["rps"], out[name]["ratio"]))
+        out = {"bytes": len(plain), "gzip_bytes": len(gz), "rounds": rounds, "load": []}
+        runs = {name: [] for name in cases}
+        for r in range(rounds):
+            for name, (sh, nh) in cases.items():
+                s = wrk(base, seconds, sh)
+                n = wrk(nbase, seconds, nh)
+                out["load"].append(os.getloadavg()[0])
+                runs[name].append({"syndic": s, "nginx": n, "ratio": s["rps"] / n["rps"] if n["rps"] else 0})
+                log("  round %d %-5s syndic %8.0f req/s  nginx %8.0f req/s  ratio %.2f" % (
+                    r + 1, name, s["rps"], n["rps"], runs[name][-1]["ratio"]))
+        for name, rs in runs.items():
+            out[name] = {"runs": rs, "ratio": median([x["ratio"] for x in rs]),
+                         "ratio_range": (min(x["ratio"] for x in rs), max(x["ratio"] for x in rs)),
+                         "syndic": {"rps": median([x["syndic"]["rps"] for x in rs]),
+                                    "range": (min(x["syndic"]["rps"] for x in rs), max(x["syndic"]["rps"] for x in rs)),
+                                    "p99_ms": median([x["syndic"]["p99_ms"] for x in rs])},
+                         "nginx": {"rps": median([x["nginx"]["rps"] for x in rs]),
+                                   "range": (min(x["nginx"]["rps"] for x in rs), max(x["nginx"]["rps"] for x in rs)),
+                                   "p99_ms": median([x["nginx"]["p99_ms"] for x in rs])}}
         return out
     finally:
         nginx.send_signal(signal.SIGQUIT)
@@ -305,8 +329,24 @@ def table(r):
     ]
     for case in ("plain", "gzip", "304"):
         c = srv[case]
-        rows.append(("serving /feed.xml (%d KB; gzip %d KB) %s" % (srv["bytes"] // 1024, srv["gzip_bytes"] // 1024, case), "syndic %.0f req/s (p99 %.2f ms), nginx %.0f req/s (p99 %.2f ms): **%.2f×**" % (
-            c["syndic"]["rps"], c["syndic"]["p99_ms"], c["nginx"]["rps"], c["nginx"]["p99_ms"], c["ratio"])))
+        rows.append(("serving /feed.xml (%d KB; gzip %d KB) %s, `wrk -t2 -c64`, %d alternating rounds; nginx `worker_processes auto`, sendfile, gzip_static" % (
+            srv["bytes"] // 1024, srv["gzip_bytes"] // 1024, case, srv["rounds"]),
+            "syndic %.0f req/s (%.0f–%.0f, p99 %.2f ms), nginx %.0f req/s (%.0f–%.0f, p99 %.2f ms): **%.2f×** (rounds %.2f–%.2f×)" % (
+                c["syndic"]["rps"], c["syndic"]["range"][0], c["syndic"]["range"][1], c["syndic"]["p99_ms"],
+                c["nginx"]["rps"], c["nginx"]["range"][0], c["nginx"]["range"][1], c["nginx"]["p99_ms"],
+                c["ratio"], c["ratio_range"][0], c["ratio_range"][1])))
+    rows.append(("load average (1 min) during the serving rounds", "%.1f–%.1f" % (min(srv["load"]), max(srv["load"]))))
+    m = r.get("load_mix")
+    if m:
+        rows.append(("load mix: `wrk -t2 -c%d` %d s over %d feed URLs (identity, gzip, br in turn), %d writes/s through the API" % (
+            m["connections"], m["seconds"], m["paths"], 5),
+            "%.0f req/s; latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms; %d writes (%d failed); non-2xx %d %s" % (
+                m["rps"], m["latency_ms"]["p50"], m["latency_ms"]["p90"], m["latency_ms"]["p99"],
+                m["writes"]["ok"], m["writes"]["failed"], m["non_2xx"], m["socket_errors"])))
+        rows.append(("load mix: resident memory (start / peak / end / 5 s later), threads (start / peak)",
+                     "%.0f / %.0f / %.0f / %.0f MB; threads %d / %d" % (
+                         m["rss_mb"]["start"], m["rss_mb"]["peak"], m["rss_mb"]["end"], m["rss_mb"]["final"],
+                         m["threads"]["start"], m["threads"]["peak"])))
     lines = ["| measure (%s articles, median of %d runs) | result |" % (format(r["articles"], ","), r["runs"]),
              "| --- | --- |"]
     lines += ["| %s | %s |" % row for row in rows]
@@ -319,6 +359,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--updates", type=int, default=500)
     ap.add_argument("--wrk-seconds", type=int, default=10)
+    ap.add_argument("--load-seconds", type=int, help="length of the load mix (default: 6 × --wrk-seconds, at most 60)")
+    ap.add_argument("--load-connections", type=int, default=256)
     args = ap.parse_args()
     n = SIZES.get(args.size) or int(args.size)
     now = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0)
@@ -343,10 +385,14 @@ def main():
         # Serving first: the change benchmark fills the global feed with its
         # short test articles, and the served feed must be the corpus' own.
         log("serving vs nginx ...")
-        result["serving"] = bench_serving(port, dirname, args.wrk_seconds)
+        result["serving"] = bench_serving(port, dirname, args.wrk_seconds, max(1, args.runs))
         log("change to served (%d updates) ..." % args.updates)
         result["change"] = change_to_served(port, args.updates, top_tags(data))
         result["serve_rss_mb_after"] = rss_mb(proc.pid)
+        seconds = args.load_seconds or min(60, 6 * args.wrk_seconds)
+        log("load mix (%d s, %d connections) ..." % (seconds, args.load_connections))
+        result["load_mix"] = load_mix.run(proc.pid, port, TOKEN, os.path.join(dirname, "feeds"), dirname,
+                                          seconds, args.load_connections)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

@@ -95,8 +95,17 @@ pub fn build(config: &Config, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
+/// Threads of the blocking pool per core (see [`serve`]).
+const BLOCKING_THREADS_PER_CORE: usize = 4;
+
 pub fn serve(config: Config) -> Result<()> {
+    // The blocking pool makes compressed variants and reads bodies back (one
+    // load per variant at a time, see http's loads) and runs ingest writes:
+    // bounded, so a burst of requests cannot start hundreds of threads, each
+    // with its stack and its allocator heap.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(BLOCKING_THREADS_PER_CORE * cores)
         .enable_all()
         .build()?;
     runtime.block_on(async {

@@ -11,7 +11,7 @@ use prometheus_client::registry::Registry;
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct RequestLabels {
     /// Document kind (`rss`, `atom`, `jsonfeed`, `sitemap`, …), `api`, or `other`.
-    pub(crate) kind: String,
+    pub(crate) kind: std::borrow::Cow<'static, str>,
     /// HTTP status code.
     pub(crate) status: u16,
 }
@@ -59,6 +59,8 @@ pub struct Metrics {
     pub(crate) connections_refused: Counter,
     /// WebSub publish pings by hub and outcome.
     pub(crate) websub_pings: Family<PingLabels, Counter>,
+    /// Compressed variants made (once per document version and encoding asked for).
+    pub(crate) compressions: Counter,
     /// The disk mirror, as last observed.
     mirror: MirrorMetrics,
 }
@@ -117,6 +119,7 @@ impl Metrics {
             store_lag_changes: Gauge::default(),
             store_up: Gauge::default(),
             connections_refused: Counter::default(),
+            compressions: Counter::default(),
             store_lock_timeouts: Counter::default(),
             mirror: MirrorMetrics::default(),
             websub_pings: Family::default(),
@@ -132,6 +135,11 @@ impl Metrics {
             "http_connections_refused",
             "Connections closed on arrival at the connection limit",
             m.connections_refused.clone(),
+        );
+        registry.register(
+            "compressions",
+            "Compressed variants made (gzip or br; once per document version and encoding)",
+            m.compressions.clone(),
         );
         registry.register(
             "http_requests",

@@ -98,6 +98,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
             config.server.max_age
         ))
         .unwrap_or(hyper::header::HeaderValue::from_static("public")),
+        loads: Default::default(),
     });
     Ok(Prepared {
         state,

@@ -1,5 +1,6 @@
 //! Serving a published document: content type, validators, encodings, 304s.
 
+use super::loads::LoadError;
 use super::negotiate::{choose_encoding, not_modified};
 use super::{AppState, Body, plain};
 use crate::publish::{Artifact, BodyError};
@@ -125,19 +126,19 @@ async fn respond<B>(
     // Bytes in memory are served at once. Otherwise (the first request for a
     // compressed variant, or a body that left memory) they are made or read
     // back off the async threads, and kept for the requests that follow.
-    let bytes = match artifact.ready(encoding) {
-        Some(bytes) => bytes,
-        None => {
-            let (publisher, a) = (state.publisher.clone(), artifact.clone());
-            match tokio::task::spawn_blocking(move || publisher.body(&a, encoding)).await {
-                Ok(result) => result?,
-                Err(_) => {
-                    return Ok(plain(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "compression failed\n",
-                    ));
-                }
-            }
+    let bytes = match state
+        .loads
+        .body(&state.publisher, &state.metrics, &artifact, encoding)
+        .await
+    {
+        Ok(bytes) => bytes,
+        Err(LoadError::Body(e)) => return Err(e),
+        Err(e @ LoadError::Task(_)) => {
+            tracing::error!(error = %e, "document not served");
+            return Ok(plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "compression failed\n",
+            ));
         }
     };
     let h = response.headers_mut();

@@ -3,12 +3,15 @@
 //! Owns: connections (hyper HTTP/1.1, with a header-read timeout, a header size
 //! limit, a request timeout and graceful shutdown; admission in [`admission`])
 //! and routing. Documents are read from
-//! the published generation only; URLs never reach the file system.
+//! the published generation only; URLs never reach the file system. A body not
+//! in memory is made or read back once per variant however many ask
+//! ([`loads`]), on a bounded blocking pool.
 //! Must not: render, or write the store except through the ingest API.
 
 mod admission;
 mod api;
 mod documents;
+mod loads;
 mod negotiate;
 
 use crate::config::Config;
@@ -56,6 +59,8 @@ pub(crate) struct AppState {
     pub(crate) applied: tokio::sync::watch::Receiver<u64>,
     /// `Cache-Control` of every document, from `[server] max_age`.
     pub(crate) cache_control: header::HeaderValue,
+    /// Bodies being made or read back, one load per variant.
+    pub(crate) loads: loads::Loads,
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).
@@ -188,13 +193,7 @@ async fn handle(
     state: Arc<AppState>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, std::convert::Infallible> {
-    let (kind, response) = match tokio::time::timeout(REQUEST_TIMEOUT, route(&state, req)).await {
-        Ok(answer) => answer,
-        Err(_) => (
-            "other",
-            plain(StatusCode::REQUEST_TIMEOUT, "request took too long\n"),
-        ),
-    };
+    let (kind, response) = within_request_timeout(route(&state, req)).await;
     let status = response.status().as_u16();
     state
         .metrics
@@ -210,9 +209,29 @@ async fn handle(
     Ok(response)
 }
 
+/// Runs `answer` under [`REQUEST_TIMEOUT`]. A document in memory is answered
+/// at the first poll: only a request that has to wait (a body being made or
+/// read back, an ingest write) arms the timer, which costs a timer-wheel
+/// insertion and removal per request otherwise.
+async fn within_request_timeout(
+    answer: impl Future<Output = (&'static str, Response<Body>)>,
+) -> (&'static str, Response<Body>) {
+    let mut answer = std::pin::pin!(answer);
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(answer.as_mut().poll(cx))).await;
+    if let std::task::Poll::Ready(done) = first {
+        return done;
+    }
+    match tokio::time::timeout(REQUEST_TIMEOUT, answer).await {
+        Ok(done) => done,
+        Err(_) => (
+            "other",
+            plain(StatusCode::REQUEST_TIMEOUT, "request took too long\n"),
+        ),
+    }
+}
+
 async fn route(state: &Arc<AppState>, req: Request<Incoming>) -> (&'static str, Response<Body>) {
-    let path = req.uri().path().to_owned();
-    if path.starts_with("/api/") {
+    if req.uri().path().starts_with("/api/") {
         return ("api", api::handle(state, req).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
@@ -221,10 +240,10 @@ async fn route(state: &Arc<AppState>, req: Request<Incoming>) -> (&'static str, 
             .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
         return ("other", r);
     }
-    match path.as_str() {
+    match req.uri().path() {
         "/healthz" => ("health", health(state)),
         "/metrics" => ("metrics", metrics(state)),
-        _ => documents::serve(state, &req, &path).await,
+        path => documents::serve(state, &req, path).await,
     }
 }
 

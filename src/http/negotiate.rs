@@ -5,7 +5,7 @@
 use crate::publish::{Artifact, Encoding};
 use headers::{ETag, HeaderMapExt, IfModifiedSince, IfNoneMatch};
 use hyper::HeaderMap;
-use hyper::header::ACCEPT_ENCODING;
+use hyper::header::{ACCEPT_ENCODING, IF_NONE_MATCH};
 use std::time::SystemTime;
 
 /// The encoding to send for the request's `Accept-Encoding` (RFC 9110 §12.5.3).
@@ -47,14 +47,18 @@ pub(crate) fn choose_encoding(headers: &HeaderMap) -> Encoding {
 /// The lowest weight that still means "acceptable" (q=0.001), in thousandths.
 const LOWEST_Q: u16 = 1;
 
-/// The weights an `Accept-Encoding` header gives, in thousandths.
+/// The weights an `Accept-Encoding` header gives to the codings we have (and
+/// `*`), in thousandths; made without allocating (it runs on every request).
 #[derive(Debug, Default)]
 struct Accepted {
-    /// Codings named (lower case) with their weight, in the order sent.
-    listed: Vec<(String, u16)>,
+    /// Weight of the first entry naming each of `gzip`, `x-gzip`, `br`, `identity`.
+    named: [Option<u16>; 4],
     /// The weight of `*`, when present.
     star: Option<u16>,
 }
+
+/// The codings [`Accepted`] keeps, in its `named` order.
+const NAMED: [&str; 4] = ["gzip", "x-gzip", "br", "identity"];
 
 impl Accepted {
     /// Every `Accept-Encoding` field of the request; `None` when there is none.
@@ -69,16 +73,16 @@ impl Accepted {
             .flat_map(|v| v.split(','))
         {
             let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let coding = parts.next().unwrap_or("").trim();
             let q = parts
                 .filter_map(|p| p.split_once('='))
                 .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
                 .map_or(Some(1000), |(_, value)| parse_q(value.trim()))
                 .unwrap_or(0);
-            match coding.as_str() {
-                "" => {}
-                "*" => accepted.star = accepted.star.or(Some(q)),
-                _ => accepted.listed.push((coding, q)),
+            if coding == "*" {
+                accepted.star = accepted.star.or(Some(q));
+            } else if let Some(i) = NAMED.iter().position(|n| n.eq_ignore_ascii_case(coding)) {
+                accepted.named[i] = accepted.named[i].or(Some(q));
             }
         }
         Some(accepted)
@@ -86,10 +90,8 @@ impl Accepted {
 
     /// The weight of a coding the header names (its first entry).
     fn listed(&self, coding: &str) -> Option<u16> {
-        self.listed
-            .iter()
-            .find(|(c, _)| c == coding)
-            .map(|&(_, q)| q)
+        let i = NAMED.iter().position(|&n| n == coding)?;
+        self.named[i]
     }
 }
 
@@ -101,7 +103,11 @@ fn parse_q(text: &str) -> Option<u16> {
     if fraction.len() > 3 || !digits(fraction) {
         return None;
     }
-    let thousandths: u16 = format!("{fraction:0<3}").parse().ok()?;
+    let thousandths = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
     match whole {
         "0" => Some(thousandths),
         "1" if thousandths == 0 => Some(1000),
@@ -111,6 +117,14 @@ fn parse_q(text: &str) -> Option<u16> {
 
 /// Whether the client already has this representation: `304 Not Modified`.
 pub(crate) fn not_modified(headers: &HeaderMap, artifact: &Artifact, encoding: Encoding) -> bool {
+    // The usual revalidation (one field, exactly our strong ETag) is answered
+    // without parsing; any other form goes through the `headers` crate.
+    let mut inm_fields = headers.get_all(IF_NONE_MATCH).iter();
+    if let (Some(only), None) = (inm_fields.next(), inm_fields.next())
+        && only.as_bytes() == &artifact.etag(encoding)[..]
+    {
+        return true;
+    }
     if let Some(inm) = headers.typed_get::<IfNoneMatch>() {
         let Ok(etag) = std::str::from_utf8(artifact.etag(encoding))
             .unwrap_or("")

@@ -64,6 +64,15 @@ pub struct Artifact {
     last_used: AtomicU64,
 }
 
+/// The bytes of a variant, and whether getting them took a compression.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    /// The variant's bytes.
+    pub(crate) bytes: Bytes,
+    /// They were compressed for this call (not found in memory).
+    pub(crate) compressed: bool,
+}
+
 /// A counter that orders uses of artifacts (cheaper than reading the clock).
 static TICKS: AtomicU64 = AtomicU64::new(0);
 
@@ -150,8 +159,14 @@ impl Artifact {
     /// made on first use and kept as long as the artifact stays in memory, never
     /// per request. Blocks: call it off the async threads.
     pub fn load(&self, encoding: Encoding, dir: &Path) -> Result<Bytes, BodyError> {
+        self.load_variant(encoding, dir).map(|loaded| loaded.bytes)
+    }
+
+    /// [`Artifact::load`], saying whether it compressed.
+    pub(crate) fn load_variant(&self, encoding: Encoding, dir: &Path) -> Result<Loaded, BodyError> {
+        let done = |bytes, compressed| Ok(Loaded { bytes, compressed });
         if let Some(bytes) = self.ready(encoding) {
-            return Ok(bytes);
+            return done(bytes, false);
         }
         let body = match self.ready(Encoding::Identity) {
             Some(body) => body,
@@ -159,12 +174,12 @@ impl Artifact {
             None => self.read_back(dir)?,
         };
         let bytes = match encoding {
-            Encoding::Identity => return Ok(body),
+            Encoding::Identity => return done(body, false),
             Encoding::Gzip => gzip(&body),
             Encoding::Brotli => brotli(&body),
         };
         self.resident[encoding as usize].store(Some(Arc::new(bytes.clone())));
-        Ok(bytes)
+        done(bytes, true)
     }
 
     fn read_back(&self, dir: &Path) -> Result<Bytes, BodyError> {

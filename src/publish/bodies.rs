@@ -7,8 +7,7 @@
 //! recently served first; a request for a dropped body reads the file back and
 //! checks its digest ([`Artifact::load`]). A body not yet written never leaves.
 
-use super::{Artifact, BodyError, Encoding, Publisher};
-use bytes::Bytes;
+use super::{Artifact, BodyError, Encoding, Loaded, Publisher};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -60,11 +59,11 @@ impl Publisher {
         &self,
         artifact: &Arc<Artifact>,
         encoding: Encoding,
-    ) -> Result<Bytes, BodyError> {
+    ) -> Result<Loaded, BodyError> {
         let Some(budget) = &self.bodies else {
-            return artifact.load(encoding, std::path::Path::new(""));
+            return artifact.load_variant(encoding, std::path::Path::new(""));
         };
-        let bytes = artifact.load(encoding, &budget.dir)?;
+        let bytes = artifact.load_variant(encoding, &budget.dir)?;
         if artifact.is_stored() {
             budget.note(artifact);
         }
@@ -182,9 +181,9 @@ mod tests {
             b.ready(Encoding::Identity).is_some(),
             "within the budget, b stays"
         );
-        let back = publisher.body(a, Encoding::Identity).unwrap();
+        let back = publisher.body(a, Encoding::Identity).unwrap().bytes;
         assert_eq!(&back[..], &[b'a'; 1000][..]);
-        let gz = publisher.body(a, Encoding::Gzip).unwrap();
+        let gz = publisher.body(a, Encoding::Gzip).unwrap().bytes;
         assert!(gz.len() < 100, "gzip made from the bytes read back");
         publisher.trim();
         let held: usize = [a, b].iter().map(|x| x.resident_bytes()).sum();

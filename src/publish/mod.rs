@@ -16,7 +16,7 @@ mod disk;
 mod repair;
 
 pub use artifact::Encoding;
-pub(crate) use artifact::{Artifact, BodyError, digest_of};
+pub(crate) use artifact::{Artifact, BodyError, Loaded, digest_of};
 pub(crate) use disk::{DiskError, mirror_loop, prune_dir};
 pub use repair::MirrorHealth;
 pub(crate) use repair::mirror_service;

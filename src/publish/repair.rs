@@ -215,7 +215,7 @@ mod tests {
             artifact.resident_bytes(),
             body.len()
         );
-        let served = publisher.body(&artifact, Encoding::Identity).unwrap();
+        let served = publisher.body(&artifact, Encoding::Identity).unwrap().bytes;
         assert_eq!(
             served,
             body.as_bytes(),

@@ -92,3 +92,41 @@ fn a_file_changed_behind_syndics_back_is_never_served_under_its_etag() {
         "other documents are served"
     );
 }
+
+/// Many clients asking at once for a variant not yet made: one compression,
+/// the others wait for it and get the same bytes ("compressed once per
+/// document version" holds under concurrency, not only in sequence).
+#[test]
+fn simultaneous_first_requests_for_a_variant_compress_it_once() {
+    const CLIENTS: usize = 64;
+    let server = server(1024);
+    let path = "/feed.xml";
+    let before = server.metrics().count("syndic_compressions_total", &[]);
+    let start = std::sync::Barrier::new(CLIENTS);
+    let request = support::request_bytes("GET", path, &[("Accept-Encoding", "br")], b"");
+    let addr = server.addr;
+    let answers: Vec<(u16, String, Vec<u8>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait();
+                    let r = support::exchange(addr, &request);
+                    (r.status, r.must("content-encoding").to_owned(), r.body)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let first = &answers[0];
+    assert_eq!((first.0, first.1.as_str()), (200, "br"));
+    assert!(
+        answers.iter().all(|a| a == first),
+        "every client got the same bytes"
+    );
+    let after = server.metrics().count("syndic_compressions_total", &[]);
+    assert_eq!(
+        after - before,
+        1.0,
+        "{CLIENTS} simultaneous first requests, one compression"
+    );
+}
