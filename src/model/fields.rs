@@ -1,8 +1,51 @@
-//! Checks of single values shared by validation: names, languages, MIME types.
+//! What a record may hold (its fields, their limits, the error type) and the
+//! checks of single values validation shares: names, languages, MIME types, URLs.
 
 use super::clean;
 use super::slug::slugify;
 use serde_json::Value;
+use std::fmt;
+
+/// One thing wrong with one field of a record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The field, e.g. `published_at` or `image.url`; `(record)` for the whole line.
+    pub field: String,
+    /// What is wrong and what is expected.
+    pub(crate) reason: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
+/// Most authors or tags on one article (each becomes a feed).
+pub(crate) const MAX_NAMES: usize = 64;
+/// Longest author, tag or section name.
+pub(crate) const MAX_NAME_CHARS: usize = 200;
+/// Longest text field, in bytes (Google News takes articles up to 1 MB).
+pub(crate) const MAX_TEXT_BYTES: usize = 2 << 20;
+/// Longest record, in bytes of JSON: a few text fields at their limit, with room
+/// for escapes. An import line over it is refused without being read into memory.
+pub const MAX_RECORD_BYTES: usize = 8 << 20;
+
+pub(super) const FIELDS: &[&str] = &[
+    "id",
+    "url",
+    "title",
+    "summary",
+    "content_html",
+    "authors",
+    "section",
+    "tags",
+    "published_at",
+    "updated_at",
+    "language",
+    "image",
+    "status",
+];
 
 /// Cleans display names (authors, tags): one line each, empty ones dropped,
 /// distinct by slug with the first spelling kept.
@@ -90,6 +133,14 @@ pub(super) fn http_url(text: &str) -> Result<String, String> {
         return Err(format!("is {} characters long as a URI; {why}", uri.len()));
     }
     Ok(uri)
+}
+
+/// Whether an unknown key can stand as the field named in an error.
+pub(super) fn is_field_like(key: &str) -> bool {
+    (1..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 #[cfg(test)]

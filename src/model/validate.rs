@@ -1,51 +1,14 @@
 //! Validation of one article record, field by field, collecting every error.
 
-use super::fields::{clean_names, guess_image_type, http_url, is_language_tag, is_mime, kind};
+pub(crate) use super::fields::FieldError;
+pub use super::fields::MAX_RECORD_BYTES;
+use super::fields::{FIELDS, MAX_NAME_CHARS, MAX_NAMES, MAX_TEXT_BYTES};
+use super::fields::{
+    clean_names, guess_image_type, http_url, is_field_like, is_language_tag, is_mime, kind,
+};
 use super::{Article, Image, Status, clean};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde_json::{Map, Value};
-use std::fmt;
-
-/// One thing wrong with one field of a record.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FieldError {
-    /// The field, e.g. `published_at` or `image.url`; `(record)` for the whole line.
-    pub field: String,
-    /// What is wrong and what is expected.
-    pub(crate) reason: String,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.reason)
-    }
-}
-
-/// Most authors or tags on one article (each becomes a feed).
-pub(crate) const MAX_NAMES: usize = 64;
-/// Longest author, tag or section name.
-pub(crate) const MAX_NAME_CHARS: usize = 200;
-/// Longest text field, in bytes (Google News takes articles up to 1 MB).
-pub(crate) const MAX_TEXT_BYTES: usize = 2 << 20;
-/// Longest record, in bytes of JSON: a few text fields at their limit, with room
-/// for escapes. An import line over it is refused without being read into memory.
-pub const MAX_RECORD_BYTES: usize = 8 << 20;
-
-const FIELDS: &[&str] = &[
-    "id",
-    "url",
-    "title",
-    "summary",
-    "content_html",
-    "authors",
-    "section",
-    "tags",
-    "published_at",
-    "updated_at",
-    "language",
-    "image",
-    "status",
-];
 
 /// Parses and validates one JSON text (an import line or an API body).
 pub fn from_json_str(text: &str) -> Result<Article, Vec<FieldError>> {
@@ -137,7 +100,15 @@ impl Validator<'_> {
         let mut unknown = self.map.keys().filter(|k| !FIELDS.contains(&k.as_str()));
         let Some(first) = unknown.next() else { return };
         match unknown.count() {
-            0 => self.fail(first, &format!("unknown field; known fields are {known}")),
+            // A key that reads as a field name is named as one; any other
+            // (empty, spaces, controls, very long) is quoted in the reason.
+            0 if is_field_like(first) => {
+                self.fail(first, &format!("unknown field; known fields are {known}"))
+            }
+            0 => self.fail(
+                "(record)",
+                &format!("unknown field {first:?}; known fields are {known}"),
+            ),
             more => self.fail(
                 "(record)",
                 &format!(
