@@ -47,6 +47,8 @@ pub struct Metrics {
     pub(crate) store_lock_timeouts: Counter,
     /// Connections closed on arrival because `[server] max_connections` were open.
     pub(crate) connections_refused: Counter,
+    /// 1 when start-up served the mirror its manifest described (no full pass).
+    pub(crate) started_from_manifest: Gauge,
 }
 
 impl Default for Metrics {
@@ -74,6 +76,7 @@ impl Metrics {
             store_up: Gauge::default(),
             connections_refused: Counter::default(),
             store_lock_timeouts: Counter::default(),
+            started_from_manifest: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -137,6 +140,11 @@ impl Metrics {
             "store_up",
             "Whether the store answered the last poll",
             m.store_up.clone(),
+        );
+        registry.register(
+            "started_from_manifest",
+            "1 when start-up served the mirror under [output] dir (its manifest matched), 0 after a full pass",
+            m.started_from_manifest.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -200,18 +200,34 @@ impl Watcher {
 }
 
 impl Watcher {
-    /// Runs until [`Nudge::Stop`] or until every sender is gone.
-    pub(crate) fn run(mut self, nudges: Receiver<Nudge>) {
+    /// Runs until [`Nudge::Stop`] or until every sender is gone; returns the
+    /// watcher, no longer sending to the mirror (which can then finish).
+    pub(crate) fn run(mut self, nudges: Receiver<Nudge>) -> Watcher {
         loop {
             match nudges.recv_timeout(self.sleep_time()) {
-                Ok(Nudge::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                Ok(Nudge::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Ok(Nudge::Changed) | Err(RecvTimeoutError::Timeout) => {}
             }
             if nudges.try_iter().any(|n| n == Nudge::Stop) {
-                return;
+                break;
             }
             self.pass();
         }
+        self.disk = None;
+        self
+    }
+
+    /// Renders `dirty` now (what changed since the documents a start-up
+    /// restored were rendered), before the loop runs.
+    pub(crate) fn catch_up(&mut self, dirty: &Dirty) {
+        if !dirty.is_empty() {
+            self.render(dirty, Instant::now());
+        }
+    }
+
+    /// The index, as of [`Watcher::cursor`].
+    pub(crate) fn index(&self) -> &Index {
+        &self.index
     }
 
     fn sleep_time(&self) -> Duration {

@@ -11,6 +11,7 @@
 mod artifact;
 mod bodies;
 mod disk;
+pub(crate) mod manifest;
 
 pub use artifact::Encoding;
 pub(crate) use artifact::{Artifact, BodyError, digest_of};

@@ -38,10 +38,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "build",
         &["store", "index", "pipeline", "publish", "import"],
     ),
+    // resume restores the mirror and says what to render before serving.
+    (
+        "resume",
+        &["store", "index", "render", "pipeline", "publish", "build"],
+    ),
     (
         "serve",
         &[
-            "store", "index", "pipeline", "publish", "http", "watch", "build", "metrics",
+            "store", "index", "pipeline", "publish", "http", "watch", "build", "metrics", "resume",
         ],
     ),
     (
