@@ -30,7 +30,8 @@ pub(crate) struct About {
     build: String,
     /// The digest of the settings rendering depends on.
     settings: String,
-    /// The store they were rendered from.
+    /// The store they were rendered from (a digest of its location: the
+    /// output folder may be served as it is).
     store: String,
     /// The change-log position they reflect...
     cursor: u64,
@@ -64,6 +65,10 @@ fn settings_digest(config: &Config) -> String {
     crate::publish::digest_of(text.as_bytes())
 }
 
+fn store_digest(config: &Config) -> String {
+    crate::publish::digest_of(config.store.url.to_string().as_bytes())
+}
+
 /// The change-log entry at `cursor` (article, time), if still there.
 fn entry_at(store: &dyn Store, cursor: u64) -> Result<Option<(String, i64)>, String> {
     if cursor == 0 {
@@ -82,7 +87,7 @@ fn about(config: &Config, store: &dyn Store, cursor: u64, now: i64) -> Result<Ab
     Ok(About {
         build: build_id().into(),
         settings: settings_digest(config),
-        store: config.store.url.to_string(),
+        store: store_digest(config),
         cursor,
         entry: entry_at(store, cursor)?,
         now,
@@ -163,7 +168,7 @@ pub(crate) fn resume(
     if about.settings != settings_digest(config) {
         return Err("[site] or [feeds] changed".into());
     }
-    if about.store != config.store.url.to_string() {
+    if about.store != store_digest(config) {
         return Err("another store".into());
     }
     let floor = store.floor().map_err(|e| e.to_string())?;
@@ -173,9 +178,14 @@ pub(crate) fn resume(
     if entry_at(store, about.cursor)? != about.entry {
         return Err(format!("change {} is not the one recorded", about.cursor));
     }
+    let started = std::time::Instant::now();
     manifest::check_files(dir, &manifest.units)?;
+    let checked = started.elapsed();
     let (index, cursor, dirty) = load_since(config, store, about.cursor, about.now, now)?;
+    let loaded = started.elapsed();
     let sitemaps = restore(&index, &manifest.units, publisher, dir)?;
+    tracing::info!(files_checked = ?checked, index_loaded = ?(loaded - checked),
+        restored = ?(started.elapsed() - loaded), "the mirror matches the store");
     let first = FullPass {
         sitemaps,
         ..FullPass::default()
