@@ -219,9 +219,12 @@ impl Watcher {
 
     /// Renders `dirty` now (what changed since the documents a start-up
     /// restored were rendered), before the loop runs.
+    /// In batches, each committed and mirrored, as a reload does: memory stays
+    /// bounded however much changed (nothing is served yet).
     pub(crate) fn catch_up(&mut self, dirty: &Dirty) {
-        if !dirty.is_empty() {
-            self.render(dirty, Instant::now());
+        let units: Vec<crate::index::Unit> = dirty.iter().copied().collect();
+        for batch in units.chunks(RELOAD_BATCH) {
+            self.render(&batch.iter().copied().collect(), Instant::now());
         }
     }
 
