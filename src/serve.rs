@@ -52,33 +52,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         config.server.body_cache_mb << 20,
     ));
     let metrics = Arc::new(Metrics::new());
-    let (start, dirty) = match crate::resume::resume(&config, &*store, now, &publisher) {
-        Ok(r) => {
-            tracing::info!(
-                units = r.dirty.len(),
-                "serving the mirror its manifest describes; rendering what changed since"
-            );
-            metrics.started_from_manifest.set(1);
-            let start = crate::watch::Start {
-                index: r.index,
-                cursor: r.cursor,
-                first: r.first,
-            };
-            (start, r.dirty)
-        }
-        Err(why) => {
-            tracing::info!(%why, "rendering every document (the mirror cannot be served as it is)");
-            let (index, cursor) = build::load_index(&config, &*store, now)?;
-            let first = build::publish_all(&config, &*store, &index, &publisher, &dir)
-                .map_err(BuildError::from)?;
-            let start = crate::watch::Start {
-                index,
-                cursor,
-                first,
-            };
-            (start, crate::index::Dirty::new())
-        }
-    };
+    let (start, dirty) = first_documents(&config, &*store, now, &publisher, &metrics)?;
     metrics.store_up.set(1);
     metrics.documents.set(publisher.snapshot().len() as i64);
     metrics.articles.set(start.index.article_count() as i64);
@@ -126,6 +100,44 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         watcher,
         nudges,
         mirror_thread,
+    })
+}
+
+/// The documents to start serving: those the mirror's manifest describes (and
+/// the units changed since, to render before serving), else a full pass.
+fn first_documents(
+    config: &Config,
+    store: &dyn store::Store,
+    now: chrono::DateTime<chrono::Utc>,
+    publisher: &Publisher,
+    metrics: &Metrics,
+) -> Result<(crate::watch::Start, crate::index::Dirty), ServeError> {
+    Ok(match crate::resume::resume(config, store, now, publisher) {
+        Ok(r) => {
+            tracing::info!(
+                units = r.dirty.len(),
+                "serving the mirror its manifest describes; rendering what changed since"
+            );
+            metrics.started_from_manifest.set(1);
+            let start = crate::watch::Start {
+                index: r.index,
+                cursor: r.cursor,
+                first: r.first,
+            };
+            (start, r.dirty)
+        }
+        Err(why) => {
+            tracing::info!(%why, "rendering every document (the mirror cannot be served as it is)");
+            let (index, cursor) = build::load_index(config, store, now)?;
+            let first = build::publish_all(config, store, &index, publisher, &config.output.dir)
+                .map_err(BuildError::from)?;
+            let start = crate::watch::Start {
+                index,
+                cursor,
+                first,
+            };
+            (start, crate::index::Dirty::new())
+        }
     })
 }
 
