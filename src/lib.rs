@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Each stage uses only the stages before it (and [`model`], [`config`]); the
-//! orchestration modules ([`pipeline`], [`build`], [`watch`], [`serve`],
+//! orchestration modules ([`pipeline`], [`build`], [`resume`], [`watch`], [`serve`],
 //! [`import`]) wire the stages they name. `tests/it/layers.rs` checks every
 //! `crate::` path against this map.
 //!
@@ -37,6 +37,9 @@
 //!   matches, and [`pipeline::apply_change`] frees them with the index.
 //! * [`build`]: the full pass (batches, bounded memory) shared by `syndic build`
 //!   and `serve`'s start-up, and the demo seed.
+//! * [`resume`]: start-up from the mirror a previous process left (its
+//!   manifest checked against the build, settings, store and files), the index
+//!   loaded, and only what changed since rendered.
 //! * [`import`]: JSON Lines into the store, streaming.
 //! * [`outbound`]: the one HTTP client that sends requests out (WebSub pings,
 //!   and the hub's verifications and deliveries): bounded, and guarded against
@@ -60,6 +63,7 @@ pub(crate) mod ping;
 pub(crate) mod pipeline;
 pub mod publish;
 pub mod render;
+pub(crate) mod resume;
 pub mod serve;
 pub mod store;
 pub mod watch;

@@ -61,6 +61,8 @@ pub struct Metrics {
     pub(crate) websub_pings: Family<PingLabels, Counter>,
     /// Compressed variants made (once per document version and encoding asked for).
     pub(crate) compressions: Counter,
+    /// 1 when start-up served the mirror its manifest described (no full pass).
+    pub(crate) started_from_manifest: Gauge,
     /// The disk mirror, as last observed.
     mirror: MirrorMetrics,
 }
@@ -123,6 +125,7 @@ impl Metrics {
             store_lock_timeouts: Counter::default(),
             mirror: MirrorMetrics::default(),
             websub_pings: Family::default(),
+            started_from_manifest: Gauge::default(),
             registry: Registry::default(),
         };
         m.mirror.register(&mut registry);
@@ -197,6 +200,11 @@ impl Metrics {
             "websub_pings",
             "WebSub publish pings to external hubs by outcome (sent, retried, failed, dropped)",
             m.websub_pings.clone(),
+        );
+        registry.register(
+            "started_from_manifest",
+            "1 when start-up served the mirror under [output] dir (its manifest matched), 0 after a full pass",
+            m.started_from_manifest.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -46,22 +46,22 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         Arc::from(store::open(&config.store.url, (&config.store).into())?);
     let now = clock.now();
     build::seed_if_empty(&config, &*store, now)?;
-    let (index, cursor) = build::load_index(&config, &*store, now)?;
     let dir = config.output.dir.clone();
     let publisher = Arc::new(Publisher::with_bodies_on_disk(
         dir.clone(),
         config.server.body_cache_mb << 20,
     ));
-    let first =
-        build::publish_all(&config, &*store, &index, &publisher, &dir).map_err(BuildError::from)?;
     let metrics = Arc::new(Metrics::new());
+    let (start, dirty) = first_documents(&config, &*store, now, &publisher, &metrics)?;
     metrics.store_up.set(1);
     metrics.documents.set(publisher.snapshot().len() as i64);
-    metrics.articles.set(index.article_count() as i64);
-    metrics.index_bytes.set(index.memory_bytes() as i64);
-    metrics.render_failures.inc_by(first.failed.len() as u64);
-    tracing::info!(documents = publisher.snapshot().len(), articles = index.article_count(),
-        elapsed = ?started.elapsed(), dir = %dir.display(), "first build done and mirrored on disk");
+    metrics.articles.set(start.index.article_count() as i64);
+    metrics.index_bytes.set(start.index.memory_bytes() as i64);
+    metrics
+        .render_failures
+        .inc_by(start.first.failed.len() as u64);
+    tracing::info!(documents = publisher.snapshot().len(), articles = start.index.article_count(),
+        elapsed = ?started.elapsed(), dir = %dir.display(), "documents ready");
     let (disk_tx, disk_rx) = std::sync::mpsc::channel();
     let mirror_publisher = publisher.clone();
     let mirror_thread = std::thread::Builder::new()
@@ -80,12 +80,8 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         clock,
         metrics: metrics.clone(),
     };
-    let start = crate::watch::Start {
-        index,
-        cursor,
-        first,
-    };
-    let watcher = Watcher::new(services, start).mirror_to(disk_tx);
+    let mut watcher = Watcher::new(services, start).mirror_to(disk_tx);
+    watcher.catch_up(&dirty);
     let state = Arc::new(AppState {
         config: config.clone(),
         publisher: publisher.clone(),
@@ -105,6 +101,44 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         watcher,
         nudges,
         mirror_thread,
+    })
+}
+
+/// The documents to start serving: those the mirror's manifest describes (and
+/// the units changed since, to render before serving), else a full pass.
+fn first_documents(
+    config: &Config,
+    store: &dyn store::Store,
+    now: chrono::DateTime<chrono::Utc>,
+    publisher: &Publisher,
+    metrics: &Metrics,
+) -> Result<(crate::watch::Start, crate::index::Dirty), ServeError> {
+    Ok(match crate::resume::resume(config, store, now, publisher) {
+        Ok(r) => {
+            tracing::info!(
+                units = r.dirty.len(),
+                "serving the mirror its manifest describes; rendering what changed since"
+            );
+            metrics.started_from_manifest.set(1);
+            let start = crate::watch::Start {
+                index: r.index,
+                cursor: r.cursor,
+                first: r.first,
+            };
+            (start, r.dirty)
+        }
+        Err(why) => {
+            tracing::info!(%why, "rendering every document (the mirror cannot be served as it is)");
+            let (index, cursor) = build::load_index(config, store, now)?;
+            let first = build::publish_all(config, store, &index, publisher, &config.output.dir)
+                .map_err(BuildError::from)?;
+            let start = crate::watch::Start {
+                index,
+                cursor,
+                first,
+            };
+            (start, crate::index::Dirty::new())
+        }
     })
 }
 
@@ -140,8 +174,11 @@ pub async fn serve(
     // The watcher stops, then the mirror writes what it was sent; the store's
     // connections close when the last holder (`state`, below) drops it.
     let _ = tokio::task::spawn_blocking(move || {
-        let _ = watch_thread.join();
-        mirror_thread.join()
+        let watcher = watch_thread.join();
+        let mirrored = mirror_thread.join();
+        if let (Ok(watcher), Ok(())) = (watcher, mirrored) {
+            write_manifest(&state, &watcher);
+        }
     })
     .await;
     tracing::info!("stopped");
@@ -157,6 +194,35 @@ fn with_pings(watcher: Watcher, state: &AppState) -> Watcher {
     match crate::ping::Pinger::start(config, client, state.metrics.clone(), backoff) {
         Some(pinger) => watcher.on_publish(Box::new(move |published| pinger.published(published))),
         None => watcher,
+    }
+}
+
+/// Writes the manifest of the mirror, so that the next start serves it: only
+/// when every document rendered and was written (else the next start makes a
+/// full pass, as it would without a manifest).
+fn write_manifest(state: &AppState, watcher: &Watcher) {
+    if !watcher.retrying().is_empty() {
+        tracing::info!("no manifest written: some documents await a retry");
+        return;
+    }
+    let unwritten = state.publisher.mirror_health().pending();
+    if unwritten > 0 {
+        tracing::info!(
+            unwritten,
+            "no manifest written: the disk refused some documents"
+        );
+        return;
+    }
+    let (config, store) = (&state.config, &*state.store);
+    match crate::resume::save(
+        config,
+        store,
+        watcher.index(),
+        watcher.cursor(),
+        &state.publisher,
+    ) {
+        Ok(()) => tracing::info!(cursor = watcher.cursor(), "manifest of the mirror written"),
+        Err(why) => tracing::warn!(%why, "no manifest written; the next start renders everything"),
     }
 }
 

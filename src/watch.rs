@@ -213,18 +213,37 @@ impl Watcher {
 }
 
 impl Watcher {
-    /// Runs until [`Nudge::Stop`] or until every sender is gone.
-    pub(crate) fn run(mut self, nudges: Receiver<Nudge>) {
+    /// Runs until [`Nudge::Stop`] or until every sender is gone; returns the
+    /// watcher, no longer sending to the mirror (which can then finish).
+    pub(crate) fn run(mut self, nudges: Receiver<Nudge>) -> Watcher {
         loop {
             match nudges.recv_timeout(self.sleep_time()) {
-                Ok(Nudge::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                Ok(Nudge::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Ok(Nudge::Changed) | Err(RecvTimeoutError::Timeout) => {}
             }
             if nudges.try_iter().any(|n| n == Nudge::Stop) {
-                return;
+                break;
             }
             self.pass();
         }
+        self.disk = None;
+        self
+    }
+
+    /// Renders `dirty` now (what changed since the documents a start-up
+    /// restored were rendered), before the loop runs.
+    /// In batches, each committed and mirrored, as a reload does: memory stays
+    /// bounded however much changed (nothing is served yet).
+    pub(crate) fn catch_up(&mut self, dirty: &Dirty) {
+        let units: Vec<crate::index::Unit> = dirty.iter().copied().collect();
+        for batch in units.chunks(RELOAD_BATCH) {
+            self.render(&batch.iter().copied().collect(), Instant::now());
+        }
+    }
+
+    /// The index, as of [`Watcher::cursor`].
+    pub(crate) fn index(&self) -> &Index {
+        &self.index
     }
 
     fn sleep_time(&self) -> Duration {

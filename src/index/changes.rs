@@ -26,11 +26,27 @@ impl Index {
     /// without a departure change nothing.
     pub(crate) fn note_departure(&mut self, change: &Change) -> Dirty {
         let at = change.at.timestamp();
+        let mut dirty = Dirty::new();
+        for unit in self.departure_units(change) {
+            let time = self.changed.by_unit.entry(unit).or_insert(i64::MIN);
+            if at > *time {
+                *time = at;
+                dirty.insert(unit);
+            }
+        }
+        dirty
+    }
+
+    /// The units an article left by this change-log entry (none for entries
+    /// without a departure); a `TRUNCATE` marker is noted as everything's
+    /// change time.
+    pub(crate) fn departure_units(&mut self, change: &Change) -> Vec<Unit> {
+        let at = change.at.timestamp();
         if change.truncate && at > self.changed.everything {
             self.changed.everything = at;
         }
         let Some(left) = &change.left else {
-            return Dirty::new();
+            return Vec::new();
         };
         let mut units = vec![Unit::Feed(FeedKey::GLOBAL), Unit::SitemapIndex];
         let named = [
@@ -52,15 +68,7 @@ impl Index {
                 units.push(Unit::News);
             }
         }
-        let mut dirty = Dirty::new();
-        for unit in units {
-            let time = self.changed.by_unit.entry(unit).or_insert(i64::MIN);
-            if at > *time {
-                *time = at;
-                dirty.insert(unit);
-            }
-        }
-        dirty
+        units
     }
 
     /// When an article last left this unit's documents, if ever (as far as the

@@ -69,7 +69,6 @@ impl Terms {
     }
 
     /// The number of the term with this slug, if any.
-    #[cfg(test)]
     pub(crate) fn find(&self, slug: &str) -> Option<u32> {
         self.by_slug.get(slug).copied()
     }

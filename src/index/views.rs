@@ -104,7 +104,6 @@ impl Index {
     }
 
     /// The feed with this kind and slug, if it exists.
-    #[cfg(test)]
     pub(crate) fn find_feed(&self, kind: FeedKind, slug: &str) -> Option<FeedKey> {
         let key = match kind {
             FeedKind::Global => FeedKey::GLOBAL,

@@ -53,6 +53,24 @@ impl SitemapFiles {
         }
     }
 
+    /// Records the files a unit rendered in an earlier process (path,
+    /// `Last-Modified`, fingerprint), as a manifest of the mirror lists them.
+    pub(crate) fn restore(
+        &self,
+        unit: Unit,
+        files: impl IntoIterator<Item = (String, Option<DateTime<Utc>>, Option<String>)>,
+    ) {
+        let files = files
+            .into_iter()
+            .map(|(path, last_modified, fingerprint)| File {
+                path,
+                last_modified,
+                fingerprint,
+            })
+            .collect();
+        self.lock().insert(unit, files);
+    }
+
     /// Every month's files, sorted by path: what the sitemap index lists.
     pub(crate) fn months(&self) -> Vec<SitemapRef> {
         let mut refs: Vec<SitemapRef> = self

@@ -59,7 +59,9 @@ pub struct Artifact {
     /// The hash of the bytes, for checking them when read back: the digest
     /// itself, or (when the digest is a renderer's fingerprint) set by the
     /// mirror before it writes them.
-    file_digest: OnceLock<String>,
+    pub(super) file_digest: OnceLock<String>,
+    /// Whether `digest` is a renderer's fingerprint rather than the bytes' hash.
+    pub(crate) fingerprinted: bool,
     /// When last served, on [`TICKS`]' scale.
     last_used: AtomicU64,
 }
@@ -102,10 +104,9 @@ impl Artifact {
             let _ = file_digest.set(digest.clone());
         }
         let etag = |e: Encoding| Bytes::from(etag_text(&digest, e));
-        let http_date = doc
-            .last_modified
-            .map(|t| Bytes::from(t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()));
+        let http_date = doc.last_modified.map(http_date);
         Artifact {
+            fingerprinted: doc.fingerprint.is_some(),
             etags: [
                 etag(Encoding::Identity),
                 etag(Encoding::Gzip),
@@ -125,6 +126,39 @@ impl Artifact {
             stored: AtomicBool::new(false),
             file_digest,
             last_used: AtomicU64::new(TICKS.fetch_add(1, Ordering::Relaxed)),
+        }
+    }
+
+    /// An artifact whose bytes are only in the mirror under the output folder
+    /// (as a manifest describes them): read back, checked against
+    /// `file_digest`, when asked for. `digests` is (ETag digest, the bytes'
+    /// digest, whether the first is a renderer's fingerprint).
+    pub(crate) fn on_disk(
+        path: String,
+        kind: DocKind,
+        len: usize,
+        digests: (String, String, bool),
+        last_modified: Option<DateTime<Utc>>,
+    ) -> Artifact {
+        let (digest, file_digest, fingerprinted) = digests;
+        let etag = |e: Encoding| Bytes::from(etag_text(&digest, e));
+        Artifact {
+            etags: [
+                etag(Encoding::Identity),
+                etag(Encoding::Gzip),
+                etag(Encoding::Brotli),
+            ],
+            http_date: last_modified.map(http_date),
+            path,
+            kind,
+            len,
+            resident: Default::default(),
+            digest,
+            last_modified,
+            stored: AtomicBool::new(true),
+            file_digest: OnceLock::from(file_digest),
+            fingerprinted,
+            last_used: AtomicU64::new(0),
         }
     }
 
@@ -292,6 +326,10 @@ impl Artifact {
         self.resident.iter().for_each(|r| r.store(None));
         freed
     }
+}
+
+fn http_date(t: DateTime<Utc>) -> Bytes {
+    Bytes::from(t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
 }
 
 /// The digest an artifact's ETag is made of: 96 bits of BLAKE3, in hex.

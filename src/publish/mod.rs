@@ -13,6 +13,7 @@
 mod artifact;
 mod bodies;
 mod disk;
+pub(crate) mod manifest;
 mod repair;
 
 pub use artifact::Encoding;

@@ -5,6 +5,7 @@
 //! (`changes_since(cursor)`), which triggers maintain so that writes by any
 //! program are seen, its pruning and floor. Must not: decide visibility, render, or read the clock.
 
+mod pg_bulk;
 mod pg_listen;
 mod pg_tls;
 mod postgres;

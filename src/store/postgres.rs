@@ -17,7 +17,6 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolConfig, RecyclingMethod, Timeouts,
 };
 use futures_util::TryStreamExt;
-use std::collections::HashMap;
 use std::time::Duration;
 use tokio_postgres::{IsolationLevel, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -268,14 +267,6 @@ fn article_columns(r: &Row) -> ArticleColumns {
     }
 }
 
-const UPSERT: &str = "INSERT INTO articles (id, url, title, summary, content_html, authors, section, tags, \
-     published_at, updated_at, language, image, status, digest) \
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::text::timestamptz,$10::text::timestamptz,$11,$12,$13,$14) \
-     ON CONFLICT (id) DO UPDATE SET url=excluded.url, title=excluded.title, summary=excluded.summary, \
-     content_html=excluded.content_html, authors=excluded.authors, section=excluded.section, \
-     tags=excluded.tags, published_at=excluded.published_at, updated_at=excluded.updated_at, \
-     language=excluded.language, image=excluded.image, status=excluded.status, digest=excluded.digest";
-
 /// The newest log position, never below the floor (an emptied log keeps it).
 const LATEST_SEQ: &str = "SELECT GREATEST(coalesce((SELECT max(seq) FROM change_log), 0), \
     (SELECT seq FROM change_log_floor))";
@@ -299,53 +290,6 @@ fn change(r: &Row) -> Change {
         old_tags: r.get(6),
         old_published_at: r.get(7),
     })
-}
-
-/// Inserts or updates `articles` in one transaction; one round trip reads the
-/// stored digests of the whole batch.
-async fn upsert(
-    client: &mut Object,
-    articles: &[Article],
-    digests: &[String],
-) -> Result<UpsertCounts, tokio_postgres::Error> {
-    let tx = client.transaction().await?;
-    let ids: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
-    let stored: HashMap<String, Option<String>> = tx
-        .query(
-            "SELECT id, digest FROM articles WHERE id = ANY($1)",
-            &[&ids],
-        )
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let (counts, writes) = rows::plan_upsert(articles, digests, stored);
-    let statement = tx.prepare(UPSERT).await?;
-    for i in writes {
-        let v = rows::StoredValues::of(&articles[i], &digests[i]);
-        tx.execute(
-            &statement,
-            &[
-                &v.id,
-                &v.url,
-                &v.title,
-                &v.summary,
-                &v.content_html,
-                &v.authors,
-                &v.section,
-                &v.tags,
-                &v.published_at,
-                &v.updated_at,
-                &v.language,
-                &v.image,
-                &v.status,
-                &v.digest,
-            ],
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(counts)
 }
 
 /// Every row's metadata (or why it is invalid) and the log cursor, in one snapshot.
@@ -377,7 +321,9 @@ impl Store for PostgresStore {
         articles: &[Article],
         digests: &[String],
     ) -> Result<UpsertCounts, StoreError> {
-        self.with("upsert", async |c| upsert(c, articles, digests).await)
+        self.with("upsert", async |c| {
+            super::pg_bulk::upsert(c, articles, digests).await
+        })
     }
 
     fn delete(&self, id: &str) -> Result<bool, StoreError> {

@@ -217,18 +217,33 @@ fn stored_digests(
     rows.collect()
 }
 
+/// Inserts one record, or updates it by id: one literal, so that the statement
+/// cache finds it without a string made per row.
+const UPSERT: &str = "INSERT INTO articles (id, url, title, summary, content_html, authors, section, tags, \
+     published_at, updated_at, language, image, status, digest) \
+     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) \
+     ON CONFLICT (id) DO UPDATE SET url=excluded.url, title=excluded.title, summary=excluded.summary, \
+     content_html=excluded.content_html, authors=excluded.authors, section=excluded.section, \
+     tags=excluded.tags, published_at=excluded.published_at, updated_at=excluded.updated_at, \
+     language=excluded.language, image=excluded.image, status=excluded.status, digest=excluded.digest";
+
 /// Writes one record (insert, or update by id).
 fn write_one(tx: &rusqlite::Transaction, v: &rows::StoredValues) -> rusqlite::Result<()> {
-    tx.prepare_cached(&format!(
-        "INSERT INTO articles ({ARTICLE_COLUMNS}, digest) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) \
-         ON CONFLICT (id) DO UPDATE SET url=excluded.url, title=excluded.title, summary=excluded.summary, \
-         content_html=excluded.content_html, authors=excluded.authors, section=excluded.section, \
-         tags=excluded.tags, published_at=excluded.published_at, updated_at=excluded.updated_at, \
-         language=excluded.language, image=excluded.image, status=excluded.status, digest=excluded.digest"
-    ))?
-    .execute(params![
-        v.id, v.url, v.title, v.summary, v.content_html, v.authors, v.section, v.tags,
-        v.published_at, v.updated_at, v.language, v.image, v.status, v.digest
+    tx.prepare_cached(UPSERT)?.execute(params![
+        v.id,
+        v.url,
+        v.title,
+        v.summary,
+        v.content_html,
+        v.authors,
+        v.section,
+        v.tags,
+        v.published_at,
+        v.updated_at,
+        v.language,
+        v.image,
+        v.status,
+        v.digest
     ])?;
     Ok(())
 }

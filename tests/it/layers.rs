@@ -42,11 +42,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "build",
         &["store", "index", "pipeline", "publish", "import"],
     ),
+    // resume restores the mirror and says what to render before serving.
+    (
+        "resume",
+        &["store", "index", "render", "pipeline", "publish", "build"],
+    ),
     (
         "serve",
         &[
             "store", "index", "pipeline", "publish", "http", "watch", "build", "metrics",
-            "outbound", "ping",
+            "outbound", "ping", "resume",
         ],
     ),
     (

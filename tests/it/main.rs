@@ -38,6 +38,7 @@ mod pg_pool;
 mod pg_tls;
 mod properties;
 mod replicas;
+mod restart;
 mod shutdown;
 mod sitemap_schema;
 mod soak;

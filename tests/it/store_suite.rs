@@ -116,6 +116,7 @@ both_backends!(
     invalid_rows_are_reported_not_fatal,
     departures_record_where_an_article_was,
     prune_deletes_old_entries_and_raises_the_floor,
+    a_large_batch_upserts_as_row_by_row_writes_do,
 );
 
 pub(crate) fn article(id: &str, title: &str) -> Article {
@@ -333,6 +334,66 @@ fn prune_deletes_old_entries_and_raises_the_floor(b: &Backend) {
     assert_eq!(next.len(), 1);
     assert!(next[0].seq > last);
     assert_eq!(s.floor().unwrap(), last, "the floor only moves on a prune");
+}
+
+/// A batch of an import's size (PostgreSQL stages it with COPY and moves it in
+/// one statement): counts, stored values, one log entry per row written, none
+/// for rows unchanged, the last record of an id sent twice kept, departures kept.
+fn a_large_batch_upserts_as_row_by_row_writes_do(b: &Backend) {
+    let s = &*b.store;
+    let first: Vec<Article> = (0..300)
+        .map(|i| article(&format!("a{i:03}"), "Un"))
+        .collect();
+    let c = s.upsert(&first).unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (300, 0, 0));
+    let after_first = s.latest_seq().unwrap();
+    assert_eq!(s.changes_since(0, 1000).unwrap().len(), 300);
+    // 100 unchanged, 100 retitled, 50 moved to another section, 50 new; one
+    // new id sent twice (the second wins), one retitled id sent twice.
+    // (Made from the first records: `article` dates them now.)
+    let like = |i: usize, id: String, title: &str| {
+        let mut a = first[i].clone();
+        (a.id, a.title) = (id, title.into());
+        a
+    };
+    let mut second: Vec<Article> = first[..100].to_vec();
+    second.extend((100..200).map(|i| like(i, format!("a{i:03}"), "Un, corrigé")));
+    second.extend((200..250).map(|i| {
+        let mut a = first[i].clone();
+        a.section = Some("Sport".into());
+        a
+    }));
+    second.extend((300..350).map(|i| like(0, format!("a{i:03}"), "Nouveau")));
+    second.push(like(0, "a349".into(), "Nouveau, bis"));
+    second.push(like(150, "a150".into(), "Un, corrigé deux fois"));
+    let c = s.upsert(&second).unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (50, 152, 100));
+    assert_eq!(s.count().unwrap(), 350);
+    let log = s.changes_since(after_first, 1000).unwrap();
+    let ids: std::collections::BTreeSet<&str> = log.iter().map(|c| c.article_id.as_str()).collect();
+    assert_eq!(
+        ids.len(),
+        200,
+        "every row written is logged, no unchanged one"
+    );
+    assert!(!ids.contains("a000") && ids.contains("a150") && ids.contains("a349"));
+    let moved: Vec<_> = log.iter().filter(|c| c.left.is_some()).collect();
+    assert_eq!(moved.len(), 50, "departures of the moved articles");
+    assert_eq!(
+        moved[0].left.as_ref().unwrap().section.as_deref(),
+        Some("Maroc")
+    );
+    let read = |id: &str| s.articles(&[id]).unwrap().remove(0);
+    assert_eq!(read("a349").title, "Nouveau, bis");
+    assert_eq!(read("a150").title, "Un, corrigé deux fois");
+    assert_eq!(read("a220").section.as_deref(), Some("Sport"));
+    assert_eq!(read("a000"), first[0]);
+    assert_eq!(read("a020").published_at, first[20].published_at);
+    // Sent again whole: only the ids sent twice differ from what is stored
+    // (their first record, then their second, as row by row).
+    let c = s.upsert(&second).unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (0, 4, 298));
+    assert_eq!(read("a150").title, "Un, corrigé deux fois");
 }
 
 /// PostgreSQL's TRUNCATE fires no row trigger: its statement trigger logs a

@@ -206,15 +206,26 @@ pub struct Server {
     done: Receiver<Result<(), String>>,
     thread: Option<JoinHandle<()>>,
     config_path: PathBuf,
-    /// The temporary folder (store, output, config); removed last.
-    dir: tempfile::TempDir,
+    /// The temporary folder (store, output, config); removed last, unless
+    /// taken back by [`Server::stop_keeping_dir`].
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
     /// Starts a server and waits until it answers `/healthz`.
     pub fn start(opts: Options) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
-        let text = config_text(dir.path(), &opts);
+        Server::start_in(dir, opts, |text| text)
+    }
+
+    /// Starts a server on the store, output and configuration of `dir` (a
+    /// restart), its configuration text changed by `edit`.
+    pub fn start_in(
+        dir: tempfile::TempDir,
+        opts: Options,
+        edit: impl FnOnce(String) -> String,
+    ) -> Server {
+        let text = edit(config_text(dir.path(), &opts));
         let config_path = dir.path().join("config.toml");
         std::fs::write(&config_path, &text).expect("write config.toml");
         let config = Config::from_toml(&config_path, &text, std::iter::empty())
@@ -270,7 +281,7 @@ impl Server {
             done,
             thread: Some(thread),
             config_path,
-            dir,
+            dir: Some(dir),
         };
         server.wait_healthy();
         server
@@ -309,12 +320,18 @@ impl Server {
 
     /// The test's temporary folder.
     pub fn dir(&self) -> &Path {
-        self.dir.path()
+        self.dir.as_ref().expect("the folder is kept").path()
+    }
+
+    /// Stops the server (it must stop cleanly) and gives its folder back, for a restart.
+    pub fn stop_keeping_dir(mut self) -> tempfile::TempDir {
+        self.stop_and_wait().expect("a clean stop");
+        self.dir.take().expect("the folder is kept")
     }
 
     /// The SQLite file of the store.
     pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("db")
+        self.dir().join("db")
     }
 
     /// The configuration file the server was started with.

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Imports into both stores and restart times (issue 12, items 3 and 4).
+
+  bench/restart.py --data CORPUS.jsonl [--runs 3] [--pg postgres://postgres@127.0.0.1:5432/DB]
+                   [--before OTHER_SYNDIC_BINARY] [--skip-import]
+
+Import: `syndic import` of the corpus into a fresh SQLite store and a fresh
+PostgreSQL database (its tables dropped between runs), `--runs` times each,
+alternating with the `--before` binary when given (same machine, same run).
+Restart: `syndic serve` on the SQLite store, timed from process start to the
+first 200 for /feed.xml, alternating a start whose previous stop left a
+manifest (`warm`) with one whose manifest was removed (`full`). Medians and
+ranges on stdout, raw figures as JSON in bench/results/<date>-restart-<n>.json.
+The corpus comes from bench/gen_corpus.py; nothing is written in the repository
+but the results.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as suite  # noqa: E402  (the suite's helpers: config, timed, get, free_port)
+
+
+def spread(xs):
+    return "median %.2f (%.2f–%.2f, %d runs)" % (statistics.median(xs), min(xs), max(xs), len(xs))
+
+
+def reset_pg(url):
+    subprocess.run(["psql", url, "-qc", "DROP TABLE IF EXISTS articles, change_log, change_log_floor, "
+                    "syndic_schema CASCADE; DROP FUNCTION IF EXISTS syndic_log_change, syndic_log_truncate CASCADE"],
+                   check=True, capture_output=True)
+
+
+def imports(binaries, data, runs, dirname, pg):
+    out = {}
+    for label, binary in binaries:
+        for store in ["sqlite"] + (["postgres"] if pg else []):
+            out.setdefault("%s %s" % (label, store), [])
+    for r in range(runs):
+        for label, binary in binaries:
+            for store in ["sqlite"] + (["postgres"] if pg else []):
+                cfg = suite.config(dirname, suite.free_port())
+                for f in os.listdir(dirname):
+                    if f.startswith("store.db"):
+                        os.remove(os.path.join(dirname, f))
+                env = {}
+                if store == "postgres":
+                    reset_pg(pg)
+                    env["SYNDIC_STORE__URL"] = pg
+                wall, cpu, rss, err = suite.timed([binary, "--config", cfg, "import", data], env=env)
+                summary = [l for l in err.splitlines() if l.startswith("imported ")]
+                suite.log("  %s %s run %d: %.2f s (%s)" % (label, store, r + 1, wall, summary[-1] if summary else "?"))
+                out["%s %s" % (label, store)].append(wall)
+    return out
+
+
+def start(binary, cfg, port):
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([binary, "--config", cfg, "serve"], stdout=subprocess.DEVNULL,
+                            stderr=open(cfg + ".serve.log", "a"))
+    while time.perf_counter() - t0 < 900:
+        if suite.get("http://127.0.0.1:%d/feed.xml" % port, timeout=2)[0] == 200:
+            return proc, time.perf_counter() - t0
+        if proc.poll() is not None:
+            sys.exit("syndic serve exited; see %s.serve.log" % cfg)
+        time.sleep(0.005)
+    sys.exit("syndic serve did not start")
+
+
+def restarts(binary, data, runs, dirname):
+    cfg = suite.config(dirname, suite.free_port())
+    port = int(re.search(r"listen = \"127.0.0.1:(\d+)\"", open(cfg).read()).group(1))
+    for f in os.listdir(dirname):
+        if f.startswith("store.db"):
+            os.remove(os.path.join(dirname, f))
+    shutil.rmtree(os.path.join(dirname, "feeds"), ignore_errors=True)
+    suite.timed([binary, "--config", cfg, "import", data])
+    manifest = os.path.join(dirname, "feeds", ".syndic.manifest")
+    times = {"full": [], "warm": []}
+    proc, _ = start(binary, cfg, port)  # the first mirror
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    for r in range(runs):
+        for kind in ["warm", "full"]:
+            if kind == "full" and os.path.exists(manifest):
+                os.remove(manifest)
+            if kind == "warm" and not os.path.exists(manifest):
+                sys.exit("no manifest after a clean stop")
+            proc, elapsed = start(binary, cfg, port)
+            used = suite.metric(port, "syndic_started_from_manifest")
+            if used != (1 if kind == "warm" else 0):
+                sys.exit("%s start: syndic_started_from_manifest = %d" % (kind, used))
+            rss = suite.rss_mb(proc.pid)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=120)
+            suite.log("  %s start run %d: %.2f s to the first /feed.xml, %.0f MB" % (kind, r + 1, elapsed, rss))
+            times[kind].append(elapsed)
+    return times
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pg", help="a PostgreSQL database syndic may drop its tables in")
+    ap.add_argument("--before", help="another syndic binary to import with in the same run")
+    ap.add_argument("--skip-import", action="store_true")
+    ap.add_argument("--skip-restart", action="store_true")
+    args = ap.parse_args()
+    n = sum(1 for _ in open(args.data, "rb"))
+    dirname = os.path.join(suite.WORK, "restart-%d" % n)
+    os.makedirs(dirname, exist_ok=True)
+    result = {"articles": n, "date": datetime.date.today().isoformat(), "machine": suite.machine()}
+    if not args.skip_import:
+        binaries = [("after", suite.BIN)] + ([("before", args.before)] if args.before else [])
+        result["import_s"] = imports(binaries, args.data, args.runs, dirname, args.pg)
+        for k, xs in result["import_s"].items():
+            print("import %s: %s s; %.0f articles/s (median)" % (k, spread(xs), n / statistics.median(xs)))
+    if not args.skip_restart:
+        result["restart_s"] = restarts(suite.BIN, args.data, args.runs, dirname)
+        for k, xs in result["restart_s"].items():
+            print("start (%s): %s s to the first /feed.xml" % (k, spread(xs)))
+    shutil.rmtree(dirname, ignore_errors=True)
+    os.makedirs(os.path.join(suite.HERE, "results"), exist_ok=True)
+    with open(os.path.join(suite.HERE, "results", "%s-restart-%d.json" % (result["date"], n)), "w") as f:
+        json.dump(result, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

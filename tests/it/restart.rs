@@ -1,0 +1,192 @@
+//! Restarts from the mirror: after a clean stop, `serve` serves the documents
+//! its manifest describes (the metric says so) with the very bytes and
+//! validators a full pass makes, applies what changed while it was stopped,
+//! and falls back to a full pass when the manifest, a file or the settings do
+//! not match.
+
+use crate::support::{Options, Server, record, samples_as_of, sql_connection, sql_insert};
+use std::collections::BTreeMap;
+use std::path::Path;
+use tempfile::TempDir;
+
+const MANIFEST: &str = ".syndic.manifest";
+
+fn from_manifest(server: &Server) -> f64 {
+    server
+        .metrics()
+        .get("syndic_started_from_manifest", &[])
+        .expect("the metric is exposed")
+}
+
+/// Every document file under `feeds/` (the mirror), by path.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).expect("read the output folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if !path.ends_with(MANIFEST) {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&path).expect("read a document"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&dir.join("feeds"), &dir.join("feeds"), &mut out);
+    out
+}
+
+/// What `server` answers for each path: status, ETag, Last-Modified, body.
+fn answers(server: &Server, paths: &[&String]) -> BTreeMap<String, (u16, String, String, Vec<u8>)> {
+    paths
+        .iter()
+        .map(|p| {
+            let r = server.get(&format!("/{p}"));
+            let header = |n: &str| r.header(n).unwrap_or_default().to_owned();
+            let value = (
+                r.status,
+                header("etag"),
+                header("last-modified"),
+                r.body.clone(),
+            );
+            ((*p).clone(), value)
+        })
+        .collect()
+}
+
+type Answers = BTreeMap<String, (u16, String, String, Vec<u8>)>;
+
+/// A start with a full pass on `dir`: its files (complete once it serves) and
+/// its answers for each; then a clean stop.
+fn full_start(dir: TempDir) -> (TempDir, Answers) {
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(from_manifest(&server), 0.0, "a full pass");
+    let on_disk = files(server.dir());
+    let got = answers(&server, &on_disk.keys().collect::<Vec<_>>());
+    (server.stop_keeping_dir(), got)
+}
+
+/// A start from the manifest on `dir`, stopped once its mirror is written;
+/// then another, whose answers for every file of that mirror are returned.
+fn warm_start(dir: TempDir) -> (TempDir, Answers) {
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(from_manifest(&server), 1.0, "a start from the manifest");
+    let dir = server.stop_keeping_dir();
+    let on_disk = files(dir.path());
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(
+        from_manifest(&server),
+        1.0,
+        "a clean stop leaves a manifest"
+    );
+    let got = answers(&server, &on_disk.keys().collect::<Vec<_>>());
+    for (path, (status, _, _, body)) in &got {
+        assert_eq!(*status, 200, "{path}");
+        assert_eq!(body, &on_disk[path], "{path}: served bytes are the file's");
+    }
+    (server.stop_keeping_dir(), got)
+}
+
+#[test]
+fn a_restart_serves_the_mirror_with_the_bytes_and_validators_of_a_full_pass() {
+    let (dir, full) = full_start(tempfile::tempdir().unwrap());
+    assert!(dir.path().join("feeds").join(MANIFEST).exists());
+    assert!(full.len() > 20, "{} documents", full.len());
+    let (_dir, warm) = warm_start(dir);
+    assert_eq!(warm, full, "the mirror served as the full pass served it");
+}
+
+#[test]
+fn changes_made_while_stopped_are_applied_as_a_full_pass_would() {
+    let dir = Server::start(Options::default()).stop_keeping_dir();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("db")).unwrap();
+        let at = samples_as_of() - chrono::TimeDelta::minutes(5);
+        sql_insert(
+            &conn,
+            &record("nouveau-1", "Sport", &["Nouvelle étiquette"], &["Z.Z"], at),
+        );
+        let some: String = conn
+            .query_row("SELECT id FROM articles WHERE id <> 'nouveau-1' ORDER BY published_at DESC LIMIT 1", [], |r| r.get(0))
+            .unwrap();
+        conn.execute(
+            "UPDATE articles SET section = 'Ailleurs', digest = NULL WHERE id = ?1",
+            [&some],
+        )
+        .unwrap();
+        let other: String = conn
+            .query_row(
+                "SELECT id FROM articles ORDER BY published_at DESC LIMIT 1 OFFSET 3",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        conn.execute("DELETE FROM articles WHERE id = ?1", [&other])
+            .unwrap();
+    }
+    let (dir, warm) = warm_start(dir);
+    let nouveau = &warm["tags/nouvelle-etiquette/feed.xml"];
+    assert!(String::from_utf8_lossy(&nouveau.3).contains("nouveau-1"));
+    std::fs::remove_file(dir.path().join("feeds").join(MANIFEST)).unwrap();
+    let (_dir, full) = full_start(dir);
+    assert_eq!(
+        warm.keys().collect::<Vec<_>>(),
+        full.keys().collect::<Vec<_>>(),
+        "the same documents"
+    );
+    assert_eq!(warm, full, "the same bytes and validators");
+}
+
+#[test]
+fn a_corrupt_manifest_a_changed_file_changed_settings_or_a_pruned_log_make_a_full_pass() {
+    let dir = Server::start(Options::default()).stop_keeping_dir();
+    let feeds = dir.path().join("feeds");
+    let full = files(dir.path());
+    std::fs::write(feeds.join(MANIFEST), b"{ not a manifest").unwrap();
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(from_manifest(&server), 0.0, "a corrupt manifest");
+    let dir = server.stop_keeping_dir();
+
+    let feed = dir.path().join("feeds/feed.xml");
+    let mut bytes = std::fs::read(&feed).unwrap();
+    bytes.extend_from_slice(b"<!-- not ours -->");
+    std::fs::write(&feed, &bytes).unwrap();
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(from_manifest(&server), 0.0, "a file changed");
+    assert_eq!(server.get("/feed.xml").body, full["feed.xml"]);
+    let dir = server.stop_keeping_dir();
+    assert_eq!(std::fs::read(&feed).unwrap(), full["feed.xml"], "rewritten");
+
+    let retitled = |t: String| t.replace("title = \"Actu.ma\"", "title = \"Actu.ma (bis)\"");
+    let server = Server::start_in(dir, Options::default(), retitled);
+    assert_eq!(from_manifest(&server), 0.0, "the site's title changed");
+    assert!(server.text("/feed.xml").contains("Actu.ma (bis)"));
+    let dir = server.stop_keeping_dir();
+
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("db")).unwrap();
+        conn.execute(
+            "UPDATE change_log_floor SET seq = (SELECT max(seq) FROM change_log) + 1",
+            [],
+        )
+        .unwrap();
+    }
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(
+        from_manifest(&server),
+        0.0,
+        "the log's floor passed the cursor"
+    );
+    let dir = server.stop_keeping_dir();
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(
+        from_manifest(&server),
+        1.0,
+        "and the next clean restart uses it again"
+    );
+    drop(sql_connection(&server));
+}
