@@ -454,7 +454,7 @@ fn a_delete_removes_the_article_from_every_document_at_once() {
     showing.dedup();
     let own_feeds: Vec<String> = ["/tags/sujet-ephemere/", "/authors/auteur-unique/"]
         .iter()
-        .flat_map(|d| ["feed.xml", "atom.xml", "feed.json"].map(|n| format!("{d}{n}")))
+        .flat_map(|d| ["feed.xml", "atom.xml", "feed.json", ""].map(|n| format!("{d}{n}")))
         .collect();
     for path in own_feeds
         .iter()

@@ -94,6 +94,9 @@ pub struct Options {
     pub items: usize,
     /// Seed the empty store with `samples/articles.jsonl`.
     pub seed: bool,
+    /// `[site] public_url` is the server's own address (`http://127.0.0.1:port/`),
+    /// so that a browser can follow every link; else [`PUBLIC_URL`].
+    pub own_public_url: bool,
 }
 
 impl Default for Options {
@@ -107,6 +110,7 @@ impl Default for Options {
             max_connections_per_address: None,
             items: 50,
             seed: true,
+            own_public_url: false,
         }
     }
 }
@@ -127,6 +131,11 @@ fn toml_string(s: &str) -> String {
 
 /// The configuration text of a server whose files live in `dir`.
 pub fn config_text(dir: &Path, opts: &Options) -> String {
+    config_text_at(dir, opts, PUBLIC_URL)
+}
+
+/// [`config_text`] with another public URL.
+fn config_text_at(dir: &Path, opts: &Options, public_url: &str) -> String {
     let db = dir.join("db");
     let feeds = dir.join("feeds");
     let mut text = format!(
@@ -135,7 +144,7 @@ title = "Actu.ma"
 description = "L’actualité du Maroc et du monde"
 language = "fr"
 home_url = "https://www.actu.example.ma/"
-public_url = "{PUBLIC_URL}"
+public_url = "{public_url}"
 publication_name = "Actu.ma"
 guid_authority = "{GUID_AUTHORITY}"
 
@@ -202,7 +211,14 @@ impl Server {
     /// Starts a server and waits until it answers `/healthz`.
     pub fn start(opts: Options) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
-        let text = config_text(dir.path(), &opts);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let own = format!("http://{}/", listener.local_addr().expect("local address"));
+        let public_url = if opts.own_public_url {
+            &own
+        } else {
+            PUBLIC_URL
+        };
+        let text = config_text_at(dir.path(), &opts, public_url);
         let config_path = dir.path().join("config.toml");
         std::fs::write(&config_path, &text).expect("write config.toml");
         let config = Config::from_toml(&config_path, &text, std::iter::empty())
@@ -226,9 +242,11 @@ impl Server {
                     .build()
                     .expect("tokio runtime");
                 let result = runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                        .await
-                        .map_err(|e| format!("bind: {e}"))?;
+                    listener
+                        .set_nonblocking(true)
+                        .map_err(|e| format!("listener: {e}"))?;
+                    let listener = tokio::net::TcpListener::from_std(listener)
+                        .map_err(|e| format!("listener: {e}"))?;
                     let addr = listener.local_addr().map_err(|e| e.to_string())?;
                     let _ = addr_tx.send(addr);
                     // Stops when told to, or when the `Server` is dropped.
@@ -779,6 +797,8 @@ pub fn all_documents(server: &Server) -> BTreeSet<String> {
         for name in ["feed.xml", "atom.xml", "feed.json"] {
             paths.insert(format!("{dir}{name}"));
         }
+        // the feed's page (the global feed's is `/`)
+        paths.insert(dir.clone());
     }
     paths.insert("/sitemap.xml".to_owned());
     paths.extend(
@@ -789,7 +809,7 @@ pub fn all_documents(server: &Server) -> BTreeSet<String> {
     if server.get("/news-sitemap.xml").status == 200 {
         paths.insert("/news-sitemap.xml".to_owned());
     }
-    paths.extend(["/robots.txt", "/feeds.opml", "/"].map(str::to_owned));
+    paths.extend(["/robots.txt", "/feeds.opml", "/", "/feeds/", "/feed.css"].map(str::to_owned));
     paths
 }
 
