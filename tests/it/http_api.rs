@@ -296,9 +296,15 @@ fn a_put_is_served_everywhere_when_it_returns() {
             .text("/feeds.opml")
             .contains("https://feeds.example.ma/tags/tag-neuf/feed.xml")
     );
+    // the directory links the new feed's page, which names its three formats
     assert!(
         server
-            .text("/")
+            .text("/feeds/")
+            .contains("href=\"../tags/tag-neuf/\"")
+    );
+    assert!(
+        server
+            .text("/tags/tag-neuf/")
             .contains("https://feeds.example.ma/tags/tag-neuf/atom.xml")
     );
     // The new tag feed's Last-Modified is the article's time.
