@@ -8,6 +8,9 @@ sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 need_apt=()
 command -v xmllint >/dev/null || need_apt+=(libxml2-utils)   # sitemap schema validation
 command -v jing >/dev/null || need_apt+=(jing)                # Atom RELAX NG + Schematron
+# the browser tests (tests/it/browser.rs): headless Chromium through chromedriver
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (Debian packages) ..."
   $sudo_cmd apt-get update -qq
@@ -22,6 +25,11 @@ python3 -c "import jsonschema, referencing, rfc3986_validator, rfc3339_validator
 # Flask-WebSub, whose hub runs its tasks on Celery (eager mode, no broker).
 python3 -c "import flask_websub, celery" 2>/dev/null \
   || python3 -m pip install -q flask-websub celery
+
+# axe-core (the accessibility checker the browser tests inject), pinned in
+# tests/browser/package-lock.json.
+[ -f tests/browser/node_modules/axe-core/axe.min.js ] \
+  || npm ci --prefix tests/browser --no-audit --no-fund --silent
 
 # PostgreSQL: the store tests run against 127.0.0.1:5432 (user postgres, trust
 # auth, database test) unless SYNDIC_TEST_PG names another server.

@@ -105,6 +105,7 @@ fn full_pass_caches(index: &Index) -> pipeline::Caches {
         links: pipeline::LinkCache::default(),
         items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
         sitemaps: pipeline::SitemapFiles::default(),
+        feed_times: pipeline::FeedTimes::default(),
     }
 }
 
@@ -139,6 +140,8 @@ pub struct FullPass {
     pub(crate) links: pipeline::LinkCache,
     /// The sitemap files rendered, kept for the passes that follow.
     pub(crate) sitemaps: pipeline::SitemapFiles,
+    /// Each feed's Last-Modified as rendered, which the directory shows.
+    pub(crate) feed_times: pipeline::FeedTimes,
     /// The first document that could not be written (it stays in memory).
     pub(crate) disk_error: Option<DiskError>,
 }
@@ -192,6 +195,7 @@ pub fn publish_all(
         removed: prune_dir(dir, &keep)?,
         links: caches.links,
         sitemaps: caches.sitemaps,
+        feed_times: caches.feed_times,
         disk_error,
     })
 }

@@ -21,8 +21,10 @@
 //!   article state ([`index::ArticleKey`]) it freed; time is passed in. Uses the
 //!   store's row types.
 //! * [`render`]: pure functions from views to bytes (RSS, Atom, JSON Feed,
-//!   sitemaps, robots.txt, OPML, HTML directory); a feed item is rendered once
-//!   per article version and spliced into every feed showing it.
+//!   sitemaps, robots.txt, OPML, the HTML directory and each feed's HTML page,
+//!   the stylesheet of a feed opened in a browser); a feed item (and its
+//!   page `<li>`) is rendered once per article version and spliced into every
+//!   feed showing it.
 //! * [`publish`]: documents to complete artifacts (digest, validators as text,
 //!   encodings), generations swapped atomically, files written under `feeds/`
 //!   (one mirror loop for build and serve); bodies already written leave memory

@@ -13,7 +13,7 @@
 use crate::build::FullPass;
 use crate::config::Config;
 use crate::index::{Dirty, FeedKind, Index, Loader, Month, Unit};
-use crate::pipeline::{self, SitemapFiles};
+use crate::pipeline::{self, FeedTimes, SitemapFiles};
 use crate::publish::Publisher;
 use crate::publish::manifest::{self, DocEntry, Manifest, UnitEntry};
 use crate::render::paths;
@@ -183,11 +183,12 @@ pub(crate) fn resume(
     let checked = started.elapsed();
     let (index, cursor, dirty) = load_since(config, store, about.cursor, about.now, now)?;
     let loaded = started.elapsed();
-    let sitemaps = restore(&index, &manifest.units, publisher, dir)?;
+    let (sitemaps, feed_times) = restore(&index, &manifest.units, publisher, dir)?;
     tracing::info!(files_checked = ?checked, index_loaded = ?(loaded - checked),
         restored = ?(started.elapsed() - loaded), "the mirror matches the store");
     let first = FullPass {
         sitemaps,
+        feed_times,
         ..FullPass::default()
     };
     Ok(Resumed {
@@ -264,8 +265,8 @@ fn restore(
     units: &[UnitEntry],
     publisher: &Publisher,
     dir: &std::path::Path,
-) -> Result<SitemapFiles, String> {
-    let sitemaps = SitemapFiles::default();
+) -> Result<(SitemapFiles, FeedTimes), String> {
+    let (sitemaps, feed_times) = (SitemapFiles::default(), FeedTimes::default());
     let mut restored: Vec<(Unit, Vec<DocEntry>)> = Vec::with_capacity(units.len());
     for entry in units {
         let Some(unit) = unit_of(index, &entry.unit) else {
@@ -281,8 +282,9 @@ fn restore(
             });
             sitemaps.restore(unit, files);
         }
+        feed_times.restore(unit, entry.docs.iter().map(|d| d.last_modified()));
         restored.push((unit, entry.docs.clone()));
     }
     publisher.restore(restored)?;
-    Ok(sitemaps)
+    Ok((sitemaps, feed_times))
 }

@@ -174,6 +174,7 @@ impl Watcher {
                 links: first.links,
                 items: crate::pipeline::ItemCache::default(),
                 sitemaps: first.sitemaps,
+                feed_times: first.feed_times,
             },
             next_prune: None,
         }
@@ -320,7 +321,7 @@ impl Watcher {
             index: &self.index,
             caches: &self.caches,
         };
-        let outcome = pipeline::run(&sources, &self.publisher, dirty);
+        let outcome = pipeline::run_live(&sources, &self.publisher, dirty);
         for failure in &outcome.failures {
             tracing::error!(%failure, "document not regenerated; its last good version stays, retried next pass");
             self.retry.insert(failure.unit());

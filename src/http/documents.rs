@@ -19,7 +19,37 @@ pub(crate) fn content_type(kind: DocKind) -> &'static str {
         DocKind::Opml => "text/x-opml; charset=utf-8",
         DocKind::Text => "text/plain; charset=utf-8",
         DocKind::Html => "text/html; charset=utf-8",
+        DocKind::Css => "text/css; charset=utf-8",
     }
+}
+
+/// The type RSS and Atom are served with to a browser navigating to them: the
+/// same bytes. Chromium shows `application/rss+xml` and `application/atom+xml`
+/// as plain text and ignores their stylesheet; it renders `application/xml`
+/// through it (tests/it/browser_feeds.rs measures both; README, "Pages").
+const BROWSER_FEED_TYPE: &str = "application/xml; charset=utf-8";
+
+/// Whether a request comes from a browser opening a feed: it asks for HTML and
+/// names neither feed type (a reader naming one gets it, whatever else it lists).
+fn browser_navigation(headers: &hyper::HeaderMap) -> bool {
+    let mut html = false;
+    for value in headers.get_all(header::ACCEPT) {
+        let Ok(text) = value.to_str() else { continue };
+        for range in text.split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or("").to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.replace(' ', "").starts_with("q=0")
+                    && !p.contains(|c: char| matches!(c, '1'..='9'))
+            });
+            match media.as_str() {
+                "application/rss+xml" | "application/atom+xml" => return false,
+                "text/html" if !refused => html = true,
+                _ => {}
+            }
+        }
+    }
+    html
 }
 
 /// The metrics label of a document kind.
@@ -32,6 +62,7 @@ pub(crate) fn kind_label(kind: DocKind) -> &'static str {
         DocKind::Opml => "opml",
         DocKind::Text => "robots",
         DocKind::Html => "html",
+        DocKind::Css => "css",
     }
 }
 
@@ -41,11 +72,19 @@ pub(crate) async fn serve<B>(
     req: &Request<B>,
     path: &str,
 ) -> (&'static str, Response<Body>) {
-    let key = match path.strip_prefix('/') {
-        Some("") => paths::HTML_INDEX,
-        Some(rest) => rest,
-        None => "",
+    // A folder is its `index.html` (a feed's page, the directory), as on any
+    // static server; a folder named without its slash is sent to it.
+    let rest = path.strip_prefix('/').unwrap_or("");
+    let folder_index;
+    let key = if rest.is_empty() || rest.ends_with('/') {
+        folder_index = format!("{rest}{}", paths::PAGE);
+        folder_index.as_str()
+    } else {
+        rest
     };
+    if let Some(response) = to_folder(state, rest) {
+        return ("other", response);
+    }
     // A body read back from disk may have been replaced by a newer generation
     // meanwhile: then the newer one is served.
     for _ in 0..3 {
@@ -55,7 +94,7 @@ pub(crate) async fn serve<B>(
                 "other",
                 plain(
                     StatusCode::NOT_FOUND,
-                    "no such document; the directory of feeds is at /\n",
+                    "no such document; the directory of feeds is at /feeds/\n",
                 ),
             );
         };
@@ -81,6 +120,22 @@ pub(crate) async fn serve<B>(
     ("other", response)
 }
 
+/// A redirect to `rest/` when `rest` names no document but is a folder with a page.
+fn to_folder(state: &AppState, rest: &str) -> Option<Response<Body>> {
+    if rest.is_empty() || rest.ends_with('/') {
+        return None;
+    }
+    let snapshot = state.publisher.snapshot();
+    if snapshot.get(rest).is_some() || snapshot.get(&format!("{rest}/{}", paths::PAGE)).is_none() {
+        return None;
+    }
+    let location = format!("{}{rest}/", state.config.site.public_url);
+    let mut response = plain(StatusCode::MOVED_PERMANENTLY, "moved to the folder\n");
+    let value = HeaderValue::try_from(location).ok()?;
+    response.headers_mut().insert(header::LOCATION, value);
+    Some(response)
+}
+
 async fn respond<B>(
     state: &AppState,
     req: &Request<B>,
@@ -89,11 +144,18 @@ async fn respond<B>(
     let encoding = choose_encoding(req.headers());
     let mut response = Response::new(Body::default());
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(artifact.kind)),
-    );
-    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    let feed = matches!(artifact.kind, DocKind::Rss | DocKind::Atom);
+    let ctype = match feed && browser_navigation(req.headers()) {
+        true => BROWSER_FEED_TYPE,
+        false => content_type(artifact.kind),
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    let vary = if feed {
+        "Accept-Encoding, Accept"
+    } else {
+        "Accept-Encoding"
+    };
+    h.insert(header::VARY, HeaderValue::from_static(vary));
     // The validators' text was made once per document version (shared bytes,
     // not copied); the self link is the public URL and the path.
     if let Some(etag) = header_value(artifact.etag(encoding)) {
@@ -158,4 +220,28 @@ async fn respond<B>(
 /// in a header, which publish's validators and the configured URL always are.
 fn header_value(text: &bytes::Bytes) -> Option<HeaderValue> {
     HeaderValue::from_maybe_shared(text.clone()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::browser_navigation;
+    use hyper::HeaderMap;
+    use hyper::header::{ACCEPT, HeaderValue};
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(ACCEPT, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn only_a_browser_asking_for_html_and_no_feed_type_is_a_navigation() {
+        let chromium = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8";
+        assert!(browser_navigation(&accept(chromium)));
+        let reader = "application/rss+xml, application/atom+xml;q=0.9, text/html;q=0.5, */*;q=0.1";
+        assert!(!browser_navigation(&accept(reader)));
+        assert!(!browser_navigation(&accept("*/*")));
+        assert!(!browser_navigation(&accept("text/html;q=0, */*")));
+        assert!(!browser_navigation(&HeaderMap::new()));
+    }
 }

@@ -88,6 +88,11 @@ impl Index {
         key == FeedKey::GLOBAL || !self.members(key).is_empty()
     }
 
+    /// Visible articles in a feed (it shows the newest of them).
+    pub(crate) fn feed_len(&self, key: FeedKey) -> usize {
+        self.members(key).len()
+    }
+
     /// Slug and display name of a feed.
     pub fn feed_info(&self, key: FeedKey) -> FeedInfo {
         let (slug, name) = match key.kind {

@@ -216,6 +216,7 @@ mod tests {
             rss: vec![b'r'; size].into(),
             atom: Box::default(),
             json: Box::default(),
+            html: Box::default(),
         })
     }
 

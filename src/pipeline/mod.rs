@@ -19,9 +19,11 @@ use crate::render::{self, Document, FeedView, RenderError, paths};
 use crate::store::{MetaRow, Store, StoreError};
 use thiserror::Error;
 
+mod directory;
 mod items;
 mod links;
 mod sitemaps;
+pub(crate) use directory::FeedTimes;
 pub(crate) use items::{ItemCache, ItemError};
 pub(crate) use links::LinkCache;
 pub(crate) use sitemaps::SitemapFiles;
@@ -107,6 +109,9 @@ pub(crate) struct Caches {
     /// sitemap index and robots.txt are made from it); it goes with the
     /// publisher whose documents these passes rendered.
     pub(crate) sitemaps: SitemapFiles,
+    /// Each feed's Last-Modified as last rendered, which the directory shows;
+    /// like `sitemaps`, a record of what was rendered, not a cache.
+    pub(crate) feed_times: FeedTimes,
 }
 
 impl Caches {
@@ -133,6 +138,15 @@ pub(crate) fn apply_change(
     applied.dirty
 }
 
+/// A pass of the live path: [`run`], with the directory rendered again
+/// whenever a feed is (it shows each feed's count and last change). A full
+/// pass renders the directory once, in its last batch.
+pub(crate) fn run_live(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
+    let mut units = units.clone();
+    directory::follows(&mut units, true);
+    run(sources, publisher, &units)
+}
+
 /// Renders `units` and commits them as one generation.
 pub(crate) fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
     // Indexes follow what they list, whoever asked for the unit (a change or a retry).
@@ -143,27 +157,28 @@ pub(crate) fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Ou
     if units.contains(&Unit::News) || units.contains(&Unit::SitemapIndex) {
         units.insert(Unit::Robots);
     }
+    directory::follows(&mut units, false);
     let (parallel, ordered): (Vec<Unit>, Vec<Unit>) = units
         .iter()
         .partition(|u| matches!(u, Unit::Feed(_) | Unit::Month(_)));
     let mut outcome = Outcome::default();
     let mut staging = publisher.stage();
-    let sitemaps = &sources.caches.sitemaps;
     for (unit, result) in render_parallel(sources, &parallel) {
-        settle(&mut staging, sitemaps, &mut outcome, unit, result);
+        settle(&mut staging, sources.caches, &mut outcome, unit, result);
     }
     for unit in ordered {
         let result = stamp(sources.index, unit, render_unit(sources, unit));
-        settle(&mut staging, sitemaps, &mut outcome, unit, result);
+        settle(&mut staging, sources.caches, &mut outcome, unit, result);
     }
     outcome.published = publisher.commit(staging);
     outcome
 }
 
-/// Stages what a unit rendered and records its sitemap files; a failure keeps both.
+/// Stages what a unit rendered and records its sitemap files and feed times;
+/// a failure keeps all three.
 fn settle(
     staging: &mut Staging,
-    sitemaps: &SitemapFiles,
+    caches: &Caches,
     outcome: &mut Outcome,
     unit: Unit,
     result: Result<Vec<Document>, UnitError>,
@@ -171,7 +186,8 @@ fn settle(
     outcome.rendered += 1;
     match result {
         Ok(docs) => {
-            sitemaps.record(unit, &docs);
+            caches.sitemaps.record(unit, &docs);
+            caches.feed_times.record(unit, &docs);
             staging.replace_unit(unit, docs);
         }
         Err(e) => outcome.failures.push(e),
@@ -274,17 +290,7 @@ fn render_unit(sources: &Sources, unit: Unit) -> Result<Vec<Document>, UnitError
             sitemaps.has(Unit::SitemapIndex, paths::SITEMAP_INDEX),
             sitemaps.has(Unit::News, paths::NEWS_SITEMAP),
         )]),
-        Unit::Directory => {
-            let feeds: Vec<_> = index
-                .feeds()
-                .into_iter()
-                .map(|k| index.feed_info(k))
-                .collect();
-            Ok(vec![
-                render::opml(site, &feeds).map_err(render_err)?,
-                render::html_index(site, &feeds).map_err(render_err)?,
-            ])
-        }
+        Unit::Directory => directory::render(sources, unit),
     }
 }
 
@@ -316,24 +322,38 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
         info: &info,
         items: &items,
     };
-    render::feed_documents(&config.site, &view).map_err(|source| UnitError::Render {
-        unit,
-        what: what(),
-        source,
+    render::feed_documents(&config.site, &view, websub_hub(config)).map_err(|source| {
+        UnitError::Render {
+            unit,
+            what: what(),
+            source,
+        }
     })
 }
 
+/// The WebSub hub the feed pages name. Hook: the `[websub]` configuration
+/// (branch websub-pub) is not merged yet; once it is, return its hub URL here.
+fn websub_hub(_config: &Config) -> Option<&str> {
+    None
+}
+
 /// The documents of a unit, as a reader of the logs would look for them.
-fn describe(index: &Index, unit: Unit) -> String {
+pub(super) fn describe(index: &Index, unit: Unit) -> String {
     match unit {
         Unit::Feed(key) => {
             let dir = paths::feed_dir(&index.feed_info(key));
-            format!("{dir}{} ({} and {})", paths::RSS, paths::ATOM, paths::JSON)
+            let files = [paths::ATOM, paths::JSON, paths::PAGE].join(", ");
+            format!("{dir}{} ({files})", paths::RSS)
         }
         Unit::Month(month) => format!("sitemaps/{}.xml", month.label()),
         Unit::SitemapIndex => paths::SITEMAP_INDEX.into(),
         Unit::News => paths::NEWS_SITEMAP.into(),
         Unit::Robots => paths::ROBOTS.into(),
-        Unit::Directory => format!("{} and {}", paths::HTML_INDEX, paths::OPML),
+        Unit::Directory => format!(
+            "{}, {} and {}",
+            paths::DIRECTORY,
+            paths::OPML,
+            paths::FEED_CSS
+        ),
     }
 }

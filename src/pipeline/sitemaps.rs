@@ -94,6 +94,16 @@ impl SitemapFiles {
             .is_some_and(|files| files.iter().any(|f| f.path == path))
     }
 
+    /// The Last-Modified of the file `unit` rendered at `path`, if it had one.
+    pub(crate) fn last_modified(&self, unit: Unit, path: &str) -> Option<DateTime<Utc>> {
+        let units = self.lock();
+        units
+            .get(&unit)?
+            .iter()
+            .find(|f| f.path == path)?
+            .last_modified
+    }
+
     /// The fingerprint of the file `unit` rendered at `path`, if it had one.
     pub(crate) fn fingerprint(&self, unit: Unit, path: &str) -> Option<String> {
         let units = self.lock();

@@ -74,6 +74,7 @@ fn kind_name(kind: DocKind) -> &'static str {
         DocKind::Opml => "opml",
         DocKind::Text => "text",
         DocKind::Html => "html",
+        DocKind::Css => "css",
     }
 }
 
@@ -86,6 +87,7 @@ fn kind_of(name: &str) -> Option<DocKind> {
         DocKind::Opml,
         DocKind::Text,
         DocKind::Html,
+        DocKind::Css,
     ]
     .into_iter()
     .find(|&k| kind_name(k) == name)

@@ -2,7 +2,7 @@
 //! (the crate writes xhtml unescaped).
 
 use super::splice::{fragment, frame_error, splice};
-use super::{FeedView, RenderError, guid, paths};
+use super::{FeedView, RenderError, browser, guid, paths};
 use crate::config::Site;
 use crate::model::{Article, CategoryKind};
 use atom_syndication::{
@@ -50,9 +50,13 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
             ..Generator::default()
         }),
         lang: Some(site.language.to_string()),
+        extensions: browser::atom_page_link(site, view.info),
+        namespaces: [(browser::XHTML_PREFIX, browser::XHTML_NS)]
+            .map(|(p, n)| (p.to_owned(), n.to_owned()))
+            .into(),
         ..Feed::default()
     };
-    let frame = write(&feed, &self_path)?;
+    let frame = browser::with_stylesheet(site, write(&feed, &self_path)?);
     let entries = view.items.iter().map(|i| &*i.atom);
     let mut out = splice(frame, TAIL, entries).ok_or_else(|| frame_error(&self_path))?;
     out.push(b'\n');

@@ -1,4 +1,5 @@
-//! Feed items rendered once per article version, shared by every feed showing it.
+//! Feed items rendered once per article version, shared by every feed showing it
+//! (and their `<li>` on the feed pages).
 //!
 //! An article sits in the global feed, its section's, its authors' and its tags'
 //! feeds: about eight feeds at once. Its `<item>`, `<entry>` and JSON item are
@@ -6,7 +7,7 @@
 //! own, see [`super::splice`]) and a feed is its header with the items spliced
 //! in. This module only gathers the three; it knows no format.
 
-use super::{RenderError, atom, jsonfeed, rss};
+use super::{RenderError, atom, jsonfeed, page, rss};
 use crate::config::Site;
 use crate::model::Article;
 use chrono::{DateTime, Utc};
@@ -24,6 +25,8 @@ pub struct RenderedItem {
     pub(crate) atom: Box<[u8]>,
     /// The JSON object, indented as an element of the feed's `items`.
     pub(crate) json: Box<[u8]>,
+    /// The `<li>` of the feed's HTML page.
+    pub(crate) html: Box<str>,
 }
 
 impl RenderedItem {
@@ -35,11 +38,12 @@ impl RenderedItem {
             rss: rss::item_xml(site, article)?.into(),
             atom: atom::entry_xml(site, article)?.into(),
             json: jsonfeed::item_json(site, article)?.into(),
+            html: page::item_html(site, article).into(),
         })
     }
 
     /// Bytes held, for cache budgets.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.id.len() + self.rss.len() + self.atom.len() + self.json.len()
+        self.id.len() + self.rss.len() + self.atom.len() + self.json.len() + self.html.len()
     }
 }

@@ -1,20 +1,26 @@
 //! Rendering: pure functions from views to bytes.
 //!
 //! Owns: every output format (one file each): RSS 2.0, Atom 1.0, JSON Feed 1.1,
-//! sitemaps, the Google News sitemap, robots.txt, OPML and the HTML directory;
+//! sitemaps, the Google News sitemap, robots.txt, OPML, the HTML directory and
+//! each feed's HTML page, and the stylesheet a feed opened in a browser uses;
 //! the public URL layout; item identity (GUIDs). Must not: do I/O, read the
 //! clock (`now` is passed in), or escape text by hand: the rss,
-//! atom_syndication, quick-xml and serde_json crates escape.
+//! atom_syndication, quick-xml, serde_json and maud crates escape.
 
 mod atom;
+mod browser;
+mod catalogue;
 mod directory;
+mod html;
 mod items;
 mod jsonfeed;
 mod news;
+mod page;
 pub(crate) mod paths;
 mod rss;
 mod sitemap;
 mod splice;
+mod words;
 mod xml;
 
 use crate::config::Site;
@@ -25,8 +31,10 @@ use thiserror::Error;
 /// Times in sitemaps and JSON Feed (W3C Datetime: RFC 3339, UTC, whole seconds,
 /// `Z`) are written exactly as the store keeps them: one function for both.
 pub(crate) use crate::model::store_time as w3c_time;
+pub(crate) use browser::feed_stylesheet;
+pub use catalogue::{DirectoryEntry, NewsStatus, html_directory};
+pub use directory::opml;
 pub(crate) use directory::robots;
-pub use directory::{html_index, opml};
 pub use items::RenderedItem;
 pub use news::{news_entry, news_sitemap, news_sitemap_from};
 pub use sitemap::{SitemapRef, UrlEntry, month_sitemaps, sitemap_index};
@@ -61,8 +69,10 @@ pub enum DocKind {
     Opml,
     /// robots.txt.
     Text,
-    /// The HTML directory.
+    /// The HTML directory and the feed pages.
     Html,
+    /// The stylesheet of feeds opened in a browser.
+    Css,
 }
 
 /// One rendered document.
@@ -146,8 +156,13 @@ impl FeedView<'_> {
     }
 }
 
-/// The three documents of a feed.
-pub fn feed_documents(site: &Site, view: &FeedView) -> Result<Vec<Document>, RenderError> {
+/// The four documents of a feed: RSS, Atom, JSON Feed and its HTML page
+/// (`hub`: the WebSub hub's URL, shown on the page, when one is configured).
+pub fn feed_documents(
+    site: &Site,
+    view: &FeedView,
+    hub: Option<&str>,
+) -> Result<Vec<Document>, RenderError> {
     let last_modified = view.last_modified();
     let dir = paths::feed_dir(view.info);
     let doc = |name: &str, kind, body| Document {
@@ -165,6 +180,7 @@ pub fn feed_documents(site: &Site, view: &FeedView) -> Result<Vec<Document>, Ren
             DocKind::JsonFeed,
             jsonfeed::render(site, view)?,
         ),
+        doc(paths::PAGE, DocKind::Html, page::render(site, view, hub)),
     ])
 }
 

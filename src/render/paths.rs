@@ -18,8 +18,14 @@ pub(crate) const NEWS_SITEMAP: &str = "news-sitemap.xml";
 pub(crate) const ROBOTS: &str = "robots.txt";
 /// The OPML outline.
 pub(crate) const OPML: &str = "feeds.opml";
-/// The HTML directory, served at `/`.
-pub(crate) const HTML_INDEX: &str = "index.html";
+/// A feed's HTML page in its folder (the global feed's is the site's root page).
+pub(crate) const PAGE: &str = "index.html";
+/// The folder of the HTML directory of feeds.
+pub(crate) const DIRECTORY_DIR: &str = "feeds/";
+/// The HTML directory of feeds, served at `/feeds/`.
+pub(crate) const DIRECTORY: &str = "feeds/index.html";
+/// The stylesheet a feed opened in a browser is shown with.
+pub(crate) const FEED_CSS: &str = "feed.css";
 
 /// Characters kept as they are in a path segment or tag URI (RFC 3986 unreserved).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -45,6 +51,14 @@ pub(crate) fn feed_dir(info: &FeedInfo) -> String {
 /// The path of one of a feed's documents, e.g. `tags/etats-unis/atom.xml`.
 pub(crate) fn feed_doc(info: &FeedInfo, file: &str) -> String {
     format!("{}{file}", feed_dir(info))
+}
+
+/// The relative path from a feed's folder up to the root: `""` or `../../`.
+pub(crate) fn to_root(info: &FeedInfo) -> &'static str {
+    match info.key.kind.folder() {
+        None => "",
+        Some(_) => "../../",
+    }
 }
 
 /// The absolute URL of a document path.

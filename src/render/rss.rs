@@ -1,7 +1,7 @@
 //! RSS 2.0 with content, Dublin Core, Atom and Media RSS extensions.
 
 use super::splice::{fragment, frame_error, splice};
-use super::{FeedView, RenderError, guid, paths};
+use super::{FeedView, RenderError, browser, guid, paths};
 use crate::config::Site;
 use crate::model::Article;
 use rss::extension::Extension;
@@ -63,10 +63,14 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
             .chain(site.hubs.iter().map(|hub| hub_link(hub)))
             .collect(),
         }),
-        namespaces: namespaces(),
+        namespaces: namespaces()
+            .into_iter()
+            .chain([(browser::XHTML_PREFIX, browser::XHTML_NS)].map(|(p, n)| (p.into(), n.into())))
+            .collect(),
+        extensions: browser::rss_page_link(site, view.info),
         ..Channel::default()
     };
-    let frame = write(&channel, &self_path)?;
+    let frame = browser::with_stylesheet(site, write(&channel, &self_path)?);
     let items = view.items.iter().map(|i| &*i.rss);
     let mut out = splice(frame, TAIL, items).ok_or_else(|| frame_error(&self_path))?;
     out.push(b'\n');

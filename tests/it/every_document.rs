@@ -23,8 +23,11 @@ use syndic::store::Store;
 
 /// Articles the generator writes for the corpus test.
 const CORPUS_ARTICLES: usize = 5_000;
-/// Documents no judge reads: plain text, OPML and the HTML directory.
-const UNJUDGED: [&str; 3] = ["robots.txt", "feeds.opml", "index.html"];
+/// Documents no judge here reads: plain text, OPML, the stylesheet, and the HTML
+/// pages (`index.html` of every feed folder and of `feeds/`), which the browser
+/// test judges (tests/it/browser.rs: axe-core, images, links, layout).
+const UNJUDGED: [&str; 2] = ["robots.txt", "feeds.opml"];
+const UNJUDGED_SUFFIXES: [&str; 2] = ["index.html", "feed.css"];
 
 /// Runs `f`, printing how long it took.
 fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
@@ -63,6 +66,7 @@ pub(crate) fn judge_every_file(
     let unknown: Vec<&String> = files
         .iter()
         .filter(|f| !common::is_sitemap_path(f) && !UNJUDGED.contains(&f.as_str()))
+        .filter(|f| !UNJUDGED_SUFFIXES.iter().any(|s| f.ends_with(s)))
         .filter(|f| !feeds.contains(&dir.join(f)))
         .collect();
     assert!(unknown.is_empty(), "{label}: no judge for {unknown:?}");

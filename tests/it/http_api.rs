@@ -296,9 +296,15 @@ fn a_put_is_served_everywhere_when_it_returns() {
             .text("/feeds.opml")
             .contains("https://feeds.example.ma/tags/tag-neuf/feed.xml")
     );
+    // the directory links the new feed's page, which names its three formats
     assert!(
         server
-            .text("/")
+            .text("/feeds/")
+            .contains("href=\"../tags/tag-neuf/\"")
+    );
+    assert!(
+        server
+            .text("/tags/tag-neuf/")
             .contains("https://feeds.example.ma/tags/tag-neuf/atom.xml")
     );
     // The new tag feed's Last-Modified is the article's time.
@@ -454,7 +460,7 @@ fn a_delete_removes_the_article_from_every_document_at_once() {
     showing.dedup();
     let own_feeds: Vec<String> = ["/tags/sujet-ephemere/", "/authors/auteur-unique/"]
         .iter()
-        .flat_map(|d| ["feed.xml", "atom.xml", "feed.json"].map(|n| format!("{d}{n}")))
+        .flat_map(|d| ["feed.xml", "atom.xml", "feed.json", ""].map(|n| format!("{d}{n}")))
         .collect();
     for path in own_feeds
         .iter()

@@ -106,6 +106,11 @@ fn a_write_changes_only_the_documents_it_affects() {
         "/news-sitemap.xml",
         "/sitemaps/2026-11.xml",
         "/sitemap.xml",
+        // the feeds' pages, and the directory (their counts and last changes)
+        "/",
+        "/sections/sport/",
+        "/tags/football/",
+        "/feeds/",
     ]);
     assert_eq!(changed(&before, &after), expected);
     // Old ETags: still current for everything else, stale for what changed.
@@ -117,7 +122,7 @@ fn a_write_changes_only_the_documents_it_affects() {
 }
 
 #[test]
-fn a_write_below_every_feed_window_changes_only_the_sitemaps() {
+fn a_write_below_every_feed_window_changes_only_the_sitemaps_and_the_counts() {
     // Five items per feed: an article older than the fifth newest of the global,
     // Sport and Football feeds is in none of them.
     let server = Server::start(Options {
@@ -146,13 +151,20 @@ fn a_write_below_every_feed_window_changes_only_the_sitemaps() {
             .contains(&record_url("old-1"))
     );
     let after = support::etags(&server, &documents);
-    assert_eq!(changed(&before, &after), paths(&["/sitemap.xml"]));
+    // and the directory, which counts every feed's articles (shown or not)
+    assert_eq!(
+        changed(&before, &after),
+        paths(&["/sitemap.xml", "/feeds/"])
+    );
 
-    // Deleting it removes its month and gives every document its old bytes back.
+    // Deleting it removes its month and gives every document its old bytes
+    // back, but the directory: the feeds it left show their new last change
+    // (their Last-Modified moved to the departure, see README).
     assert_eq!(server.api("DELETE", "/api/articles/old-1", b"").status, 200);
     assert_eq!(server.get("/sitemaps/2026-10.xml").status, 404);
     assert_eq!(support::all_documents(&server), documents);
-    assert_eq!(support::etags(&server, &documents), before);
+    let after_delete = support::etags(&server, &documents);
+    assert_eq!(changed(&before, &after_delete), paths(&["/feeds/"]));
 }
 
 #[test]

@@ -14,6 +14,9 @@ mod common;
 #[allow(dead_code)]
 mod support;
 
+mod browser;
+mod browser_feeds;
+mod browser_kit;
 mod concurrent_writers;
 mod conformance;
 mod crash;

@@ -100,6 +100,9 @@ pub struct Options {
     pub port: u16,
     /// TOML appended to the configuration (whole sections, e.g. `[websub]`).
     pub extra_toml: String,
+    /// `[site] public_url` is the server's own address (`http://127.0.0.1:port/`),
+    /// so that a browser can follow every link; else [`PUBLIC_URL`].
+    pub own_public_url: bool,
 }
 
 impl Default for Options {
@@ -116,6 +119,7 @@ impl Default for Options {
             public_url: None,
             port: 0,
             extra_toml: String::new(),
+            own_public_url: false,
         }
     }
 }
@@ -136,6 +140,11 @@ fn toml_string(s: &str) -> String {
 
 /// The configuration text of a server whose files live in `dir`.
 pub fn config_text(dir: &Path, opts: &Options) -> String {
+    config_text_at(dir, opts, opts.public_url.as_deref().unwrap_or(PUBLIC_URL))
+}
+
+/// [`config_text`] with another public URL.
+fn config_text_at(dir: &Path, opts: &Options, public_url: &str) -> String {
     let db = dir.join("db");
     let feeds = dir.join("feeds");
     let mut text = format!(
@@ -164,7 +173,6 @@ max_age = {MAX_AGE}
         store = toml_string(&format!("sqlite:{}", db.display())),
         feeds = toml_string(&feeds.display().to_string()),
         items = opts.items,
-        public_url = opts.public_url.as_deref().unwrap_or(PUBLIC_URL),
     );
     if let Some(token) = &opts.api_token {
         text.push_str(&format!("api_token = {}\n", toml_string(token)));
@@ -225,7 +233,15 @@ impl Server {
         opts: Options,
         edit: impl FnOnce(String) -> String,
     ) -> Server {
-        let text = edit(config_text(dir.path(), &opts));
+        let listener = std::net::TcpListener::bind(("127.0.0.1", opts.port))
+            .unwrap_or_else(|e| panic!("bind 127.0.0.1:{}: {e}", opts.port));
+        let own = format!("http://{}/", listener.local_addr().expect("local address"));
+        let public_url = match (&opts.public_url, opts.own_public_url) {
+            (_, true) => own.as_str(),
+            (Some(url), false) => url.as_str(),
+            (None, false) => PUBLIC_URL,
+        };
+        let text = edit(config_text_at(dir.path(), &opts, public_url));
         let config_path = dir.path().join("config.toml");
         std::fs::write(&config_path, &text).expect("write config.toml");
         let config = Config::from_toml(&config_path, &text, std::iter::empty())
@@ -240,7 +256,6 @@ impl Server {
         let (addr_tx, addr_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (done_tx, done) = mpsc::channel();
-        let port = opts.port;
         let thread = std::thread::Builder::new()
             .name("syndic-test-server".into())
             .spawn(move || {
@@ -250,9 +265,11 @@ impl Server {
                     .build()
                     .expect("tokio runtime");
                 let result = runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-                        .await
-                        .map_err(|e| format!("bind: {e}"))?;
+                    listener
+                        .set_nonblocking(true)
+                        .map_err(|e| format!("listener: {e}"))?;
+                    let listener = tokio::net::TcpListener::from_std(listener)
+                        .map_err(|e| format!("listener: {e}"))?;
                     let addr = listener.local_addr().map_err(|e| e.to_string())?;
                     let _ = addr_tx.send(addr);
                     // Stops when told to, or when the `Server` is dropped.
@@ -809,6 +826,8 @@ pub fn all_documents(server: &Server) -> BTreeSet<String> {
         for name in ["feed.xml", "atom.xml", "feed.json"] {
             paths.insert(format!("{dir}{name}"));
         }
+        // the feed's page (the global feed's is `/`)
+        paths.insert(dir.clone());
     }
     paths.insert("/sitemap.xml".to_owned());
     paths.extend(
@@ -819,7 +838,7 @@ pub fn all_documents(server: &Server) -> BTreeSet<String> {
     if server.get("/news-sitemap.xml").status == 200 {
         paths.insert("/news-sitemap.xml".to_owned());
     }
-    paths.extend(["/robots.txt", "/feeds.opml", "/"].map(str::to_owned));
+    paths.extend(["/robots.txt", "/feeds.opml", "/", "/feeds/", "/feed.css"].map(str::to_owned));
     paths
 }
 
