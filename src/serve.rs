@@ -52,8 +52,13 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         dir.clone(),
         config.server.body_cache_mb << 20,
     ));
+    let heads = Arc::new(match config.websub.builtin_hub {
+        true => crate::pipeline::FeedHeads::kept(),
+        false => crate::pipeline::FeedHeads::default(),
+    });
     let first =
-        build::publish_all(&config, &*store, &index, &publisher, &dir).map_err(BuildError::from)?;
+        build::publish_all_keeping(&config, &*store, &index, &publisher, &dir, heads.clone())
+            .map_err(BuildError::from)?;
     let metrics = Arc::new(Metrics::new());
     metrics.store_up.set(1);
     metrics.documents.set(publisher.snapshot().len() as i64);
@@ -73,6 +78,19 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     store.listen(Box::new(move || {
         listener_nudge.send(Nudge::Changed).is_ok()
     }));
+    let hub = config.websub.builtin_hub.then(|| {
+        let limits = crate::outbound::Limits::from_config(&config.websub);
+        let parts = crate::hub::Parts {
+            config: config.clone(),
+            store: store.clone(),
+            heads: heads.clone(),
+            client: crate::outbound::Client::new(limits),
+            resolver: Arc::new(crate::outbound::SystemResolver),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+        };
+        crate::hub::Hub::new(parts, cursor)
+    });
     let services = crate::watch::Services {
         config: config.clone(),
         store: store.clone(),
@@ -85,7 +103,11 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         cursor,
         first,
     };
-    let watcher = Watcher::new(services, start).mirror_to(disk_tx);
+    let mut watcher = Watcher::new(services, start).mirror_to(disk_tx);
+    if let Some(hub) = hub.clone() {
+        let told = Box::new(move |dirs, cursor| hub.rendered(dirs, cursor));
+        watcher = watcher.keeping_heads(heads, told);
+    }
     let state = Arc::new(AppState {
         config: config.clone(),
         publisher: publisher.clone(),
@@ -98,6 +120,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
             config.server.max_age
         ))
         .unwrap_or(hyper::header::HeaderValue::from_static("public")),
+        hub,
     });
     Ok(Prepared {
         state,
@@ -133,7 +156,12 @@ pub async fn serve(
         .map(|a| a.to_string())
         .unwrap_or_default();
     tracing::info!(%addr, startup = ?started.elapsed(), "serving http://{addr}/");
+    let (stop_hub, hub_stopping) = tokio::sync::watch::channel(false);
+    if let Some(hub) = &state.hub {
+        hub.start(hub_stopping);
+    }
     http::run(listener, state.clone(), shutdown).await;
+    let _ = stop_hub.send(true);
     let _ = state.nudge.lock().map(|n| n.send(Nudge::Stop));
     // The watcher stops, then the mirror writes what it was sent; the store's
     // connections close when the last holder (`state`, below) drops it.

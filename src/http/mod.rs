@@ -10,6 +10,7 @@ mod admission;
 mod api;
 mod documents;
 mod negotiate;
+mod websub;
 
 use crate::config::Config;
 use crate::metrics::{Metrics, RequestLabels};
@@ -56,6 +57,8 @@ pub(crate) struct AppState {
     pub(crate) applied: tokio::sync::watch::Receiver<u64>,
     /// `Cache-Control` of every document, from `[server] max_age`.
     pub(crate) cache_control: header::HeaderValue,
+    /// The built-in WebSub hub, when `[websub] builtin_hub` is on.
+    pub(crate) hub: Option<Arc<crate::hub::Hub>>,
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).
@@ -214,6 +217,9 @@ async fn route(state: &Arc<AppState>, req: Request<Incoming>) -> (&'static str, 
     let path = req.uri().path().to_owned();
     if path.starts_with("/api/") {
         return ("api", api::handle(state, req).await);
+    }
+    if let (Some(hub), "/websub") = (&state.hub, path.as_str()) {
+        return ("websub", websub::handle(state, hub, req).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n");

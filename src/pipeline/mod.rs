@@ -19,9 +19,11 @@ use crate::render::{self, Document, FeedView, RenderError, paths};
 use crate::store::{MetaRow, Store, StoreError};
 use thiserror::Error;
 
+mod heads;
 mod items;
 mod links;
 mod sitemaps;
+pub(crate) use heads::{FeedHeads, Head};
 pub(crate) use items::{ItemCache, ItemError};
 pub(crate) use links::LinkCache;
 pub(crate) use sitemaps::SitemapFiles;
@@ -107,6 +109,9 @@ pub(crate) struct Caches {
     /// sitemap index and robots.txt are made from it); it goes with the
     /// publisher whose documents these passes rendered.
     pub(crate) sitemaps: SitemapFiles,
+    /// What each feed shows, for the built-in WebSub hub's diffs (kept only
+    /// when the hub is on; shared with it).
+    pub(crate) heads: std::sync::Arc<FeedHeads>,
 }
 
 impl Caches {
@@ -312,6 +317,10 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
             },
         })?;
     let info = index.feed_info(key);
+    sources
+        .caches
+        .heads
+        .record(paths::feed_dir(&info), info.clone(), &items);
     let view = FeedView {
         info: &info,
         items: &items,
@@ -321,6 +330,17 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
         what: what(),
         source,
     })
+}
+
+/// The folders of the feeds among `units` (for the built-in WebSub hub).
+pub(crate) fn feed_dirs(index: &Index, units: &Dirty) -> Vec<String> {
+    units
+        .iter()
+        .filter_map(|u| match u {
+            Unit::Feed(key) => Some(paths::feed_dir(&index.feed_info(*key))),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The documents of a unit, as a reader of the logs would look for them.

@@ -7,16 +7,16 @@ use super::postgres::PostgresStore;
 use super::subscriptions::{Claimed, Failure, NewSubscription, Subscriptions};
 
 const SUBSCRIBE: &str = "INSERT INTO websub_subscriptions \
-    (topic, callback, callback_host, secret, lease_seconds, expires_at, delivered, pending_seq, delivered_seq) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+    (topic, callback, callback_host, secret, lease_seconds, expires_at, delivered, pending_seq) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
     ON CONFLICT (topic, callback) DO UPDATE SET secret = excluded.secret, \
     lease_seconds = excluded.lease_seconds, expires_at = excluded.expires_at";
 
 const CLAIM: &str = "UPDATE websub_subscriptions s SET claimed_by = $1, claim_until = $4 \
-    FROM (SELECT id FROM websub_subscriptions WHERE pending_seq > delivered_seq \
+    FROM (SELECT id FROM websub_subscriptions WHERE marks > delivered_marks \
     AND pending_seq <= $2 AND next_attempt_at <= $3 AND claim_until <= $3 AND expires_at > $3 \
     ORDER BY next_attempt_at LIMIT $5 FOR UPDATE SKIP LOCKED) c WHERE s.id = c.id \
-    RETURNING s.id, s.topic, s.callback, s.secret, s.delivered, s.pending_seq, s.attempts, s.failing_since";
+    RETURNING s.id, s.topic, s.callback, s.secret, s.delivered, s.pending_seq, s.marks, s.attempts, s.failing_since";
 
 impl Subscriptions for PostgresStore {
     fn subscribe(&self, s: &NewSubscription) -> Result<(), StoreError> {
@@ -86,8 +86,8 @@ impl Subscriptions for PostgresStore {
     fn mark_changed(&self, topics: &[String], seq: i64, now: i64) -> Result<u64, StoreError> {
         self.with("websub mark changed", async |c| {
             c.execute(
-                "UPDATE websub_subscriptions SET pending_seq = $2 \
-                 WHERE topic = ANY($1) AND pending_seq < $2 AND expires_at > $3",
+                "UPDATE websub_subscriptions SET marks = marks + 1, pending_seq = greatest(pending_seq, $2) \
+                 WHERE topic = ANY($1) AND expires_at > $3",
                 &[&topics, &seq, &now],
             )
             .await
@@ -116,19 +116,26 @@ impl Subscriptions for PostgresStore {
                 secret: r.get(3),
                 delivered: r.get(4),
                 pending_seq: r.get(5),
-                attempts: r.get(6),
-                failing_since: r.get(7),
+                marks: r.get(6),
+                attempts: r.get(7),
+                failing_since: r.get(8),
             })
             .collect())
     }
 
-    fn delivered(&self, id: i64, owner: &str, seq: i64, delivered: &str) -> Result<(), StoreError> {
+    fn delivered(
+        &self,
+        id: i64,
+        owner: &str,
+        marks: i64,
+        delivered: &str,
+    ) -> Result<(), StoreError> {
         self.with("websub delivered", async |c| {
             c.execute(
-                "UPDATE websub_subscriptions SET delivered_seq = greatest(delivered_seq, $3), \
+                "UPDATE websub_subscriptions SET delivered_marks = $3, \
                  delivered = $4, attempts = 0, failing_since = NULL, next_attempt_at = 0, \
                  claimed_by = NULL, claim_until = 0 WHERE id = $1 AND claimed_by = $2",
-                &[&id, &owner, &seq, &delivered],
+                &[&id, &owner, &marks, &delivered],
             )
             .await
         })?;

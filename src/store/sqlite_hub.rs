@@ -9,16 +9,16 @@ use super::subscriptions::{Claimed, Failure, NewSubscription, Subscriptions};
 use rusqlite::params;
 
 const SUBSCRIBE: &str = "INSERT INTO websub_subscriptions \
-    (topic, callback, callback_host, secret, lease_seconds, expires_at, delivered, pending_seq, delivered_seq) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) \
+    (topic, callback, callback_host, secret, lease_seconds, expires_at, delivered, pending_seq) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
     ON CONFLICT (topic, callback) DO UPDATE SET secret = excluded.secret, \
     lease_seconds = excluded.lease_seconds, expires_at = excluded.expires_at";
 
 const CLAIM: &str = "UPDATE websub_subscriptions SET claimed_by = ?1, claim_until = ?4 \
-    WHERE id IN (SELECT id FROM websub_subscriptions WHERE pending_seq > delivered_seq \
+    WHERE id IN (SELECT id FROM websub_subscriptions WHERE marks > delivered_marks \
     AND pending_seq <= ?2 AND next_attempt_at <= ?3 AND claim_until <= ?3 AND expires_at > ?3 \
     ORDER BY next_attempt_at LIMIT ?5) \
-    RETURNING id, topic, callback, secret, delivered, pending_seq, attempts, failing_since";
+    RETURNING id, topic, callback, secret, delivered, pending_seq, marks, attempts, failing_since";
 
 impl Subscriptions for SqliteStore {
     fn subscribe(&self, s: &NewSubscription) -> Result<(), StoreError> {
@@ -87,8 +87,8 @@ impl Subscriptions for SqliteStore {
         let n = self
             .writer()
             .execute(
-                "UPDATE websub_subscriptions SET pending_seq = ?2 \
-                 WHERE topic IN (SELECT value FROM json_each(?1)) AND pending_seq < ?2 \
+                "UPDATE websub_subscriptions SET marks = marks + 1, pending_seq = max(pending_seq, ?2) \
+                 WHERE topic IN (SELECT value FROM json_each(?1)) \
                  AND expires_at > ?3",
                 params![topics, seq, now],
             )
@@ -119,8 +119,9 @@ impl Subscriptions for SqliteStore {
                         secret: r.get(3)?,
                         delivered: r.get(4)?,
                         pending_seq: r.get(5)?,
-                        attempts: r.get(6)?,
-                        failing_since: r.get(7)?,
+                        marks: r.get(6)?,
+                        attempts: r.get(7)?,
+                        failing_since: r.get(8)?,
                     })
                 },
             )
@@ -129,13 +130,19 @@ impl Subscriptions for SqliteStore {
             .map_err(self.write_err("websub claim"))
     }
 
-    fn delivered(&self, id: i64, owner: &str, seq: i64, delivered: &str) -> Result<(), StoreError> {
+    fn delivered(
+        &self,
+        id: i64,
+        owner: &str,
+        marks: i64,
+        delivered: &str,
+    ) -> Result<(), StoreError> {
         self.writer()
             .execute(
-                "UPDATE websub_subscriptions SET delivered_seq = max(delivered_seq, ?3), \
+                "UPDATE websub_subscriptions SET delivered_marks = ?3, \
                  delivered = ?4, attempts = 0, failing_since = NULL, next_attempt_at = 0, \
                  claimed_by = NULL, claim_until = 0 WHERE id = ?1 AND claimed_by = ?2",
-                params![id, owner, seq, delivered],
+                params![id, owner, marks, delivered],
             )
             .map_err(self.write_err("websub delivered"))?;
         Ok(())

@@ -44,8 +44,10 @@ pub struct Claimed {
     pub secret: Option<String>,
     /// What was delivered so far (JSON `{"item id": "version"}`).
     pub delivered: String,
-    /// The change-log position this delivery brings the subscriber to.
+    /// The change-log position of the last change marked.
     pub pending_seq: i64,
+    /// Marks so far: [`Subscriptions::delivered`] records them as delivered.
+    pub marks: i64,
     /// Failed attempts in a row.
     pub attempts: i64,
     /// Since when deliveries fail (ms), if they do.
@@ -78,9 +80,9 @@ pub trait Subscriptions: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// Live subscriptions.
     fn count_live(&self, now: i64) -> Result<u64, StoreError>;
-    /// The topics changed at change-log position `seq`: a delivery becomes
-    /// pending for each live subscription to them (idempotent; every replica
-    /// may mark the same change).
+    /// The topics were rendered anew, up to change-log position `seq`: a
+    /// delivery becomes pending for each live subscription to them (every
+    /// replica marks; a second mark of a change finds nothing new to send).
     fn mark_changed(&self, topics: &[String], seq: i64, now: i64) -> Result<u64, StoreError>;
     /// Claims up to `limit` pending deliveries due at `now` whose change is at
     /// or below `cursor` (what this replica has applied), for `owner`, until

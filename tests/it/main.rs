@@ -40,3 +40,6 @@ mod sitemap_schema;
 mod soak;
 mod store_suite;
 mod validators;
+mod websub_hub;
+#[allow(dead_code)]
+mod websub_stub;

@@ -1,9 +1,12 @@
 -- WebSub subscriptions of the built-in hub (one row per topic and callback),
--- with their delivery state: a delivery is pending while pending_seq (the
--- change-log position of the topic's last change) is above delivered_seq.
--- Replicas share the rows: marking a change is idempotent (max), and a
--- delivery is claimed (claimed_by, claim_until) before it is sent, so one
--- replica sends it; a claim left by a crashed replica lapses at claim_until.
+-- with their delivery state. Each time a replica renders the topic after a
+-- change it marks the row (marks + 1, pending_seq = the change-log position it
+-- rendered); a delivery is pending while marks > delivered_marks. It is claimed
+-- (claimed_by, claim_until) before it is sent, so one replica sends it, and
+-- only by a replica that has rendered up to pending_seq; a claim left by a
+-- crashed replica lapses at claim_until. What the subscriber was sent is
+-- `delivered` (item id -> version): the next diff holds only the items new or
+-- changed since, so a second mark of the same change sends nothing.
 -- Times are milliseconds since the Unix epoch, by the hub's clock.
 CREATE TABLE websub_subscriptions (
     id              INTEGER PRIMARY KEY,
@@ -15,7 +18,8 @@ CREATE TABLE websub_subscriptions (
     expires_at      INTEGER NOT NULL,
     delivered       TEXT NOT NULL DEFAULT '{}',
     pending_seq     INTEGER NOT NULL DEFAULT 0,
-    delivered_seq   INTEGER NOT NULL DEFAULT 0,
+    marks           INTEGER NOT NULL DEFAULT 0,
+    delivered_marks INTEGER NOT NULL DEFAULT 0,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL DEFAULT 0,
     failing_since   INTEGER,
@@ -24,5 +28,6 @@ CREATE TABLE websub_subscriptions (
     UNIQUE (topic, callback)
 );
 CREATE INDEX websub_subscriptions_host ON websub_subscriptions (callback_host);
-CREATE INDEX websub_subscriptions_pending ON websub_subscriptions (pending_seq)
-    WHERE pending_seq > delivered_seq;
+CREATE INDEX websub_subscriptions_topic ON websub_subscriptions (topic);
+CREATE INDEX websub_subscriptions_pending ON websub_subscriptions (next_attempt_at)
+    WHERE marks > delivered_marks;
