@@ -41,5 +41,6 @@ mod soak;
 mod store_suite;
 mod validators;
 mod websub_hub;
+mod websub_refusals;
 #[allow(dead_code)]
 mod websub_stub;
