@@ -77,6 +77,9 @@ fn callbacks_outside_the_allowed_networks_are_refused_and_never_contacted() {
     assert_eq!(m.count("syndic_websub_hub_verified_total", &[]), 0.0);
 }
 
+/// A form, the status expected, and a part of the reason.
+type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
+
 #[test]
 fn requests_that_are_not_subscriptions_to_this_sites_feeds_are_refused() {
     let server = hub_server();
@@ -85,7 +88,7 @@ fn requests_that_are_not_subscriptions_to_this_sites_feeds_are_refused() {
     let long = "s".repeat(200);
     let nowhere = format!("{PUBLIC_URL}tags/nowhere/feed.xml");
     let sitemap = format!("{PUBLIC_URL}sitemap.xml");
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             vec![
                 ("hub.mode", "subscribe"),
