@@ -42,5 +42,6 @@ mod store_suite;
 mod validators;
 mod websub_hub;
 mod websub_refusals;
+mod websub_store;
 #[allow(dead_code)]
 mod websub_stub;
