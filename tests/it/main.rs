@@ -42,6 +42,7 @@ mod store_suite;
 mod validators;
 mod websub_hub;
 mod websub_refusals;
+mod websub_replicas;
 mod websub_store;
 #[allow(dead_code)]
 mod websub_stub;
