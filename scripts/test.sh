@@ -18,6 +18,10 @@ fi
 python3 -c "import jsonschema, referencing, rfc3986_validator, rfc3339_validator" 2>/dev/null \
   || python3 -m pip install -q jsonschema rfc3986-validator rfc3339-validator
 
+# The independent WebSub subscriber (tests/tools/websub_subscriber.py).
+python3 -c "import flask_websub, flask, requests" 2>/dev/null \
+  || python3 -m pip install -q flask-websub
+
 # PostgreSQL: the store tests run against 127.0.0.1:5432 (user postgres, trust
 # auth, database test) unless SYNDIC_TEST_PG names another server.
 if [ -z "${SYNDIC_TEST_PG:-}" ]; then

@@ -40,6 +40,7 @@ mod sitemap_schema;
 mod soak;
 mod store_suite;
 mod validators;
+mod websub_flask;
 mod websub_hub;
 mod websub_refusals;
 mod websub_replicas;
