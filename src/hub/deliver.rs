@@ -38,6 +38,14 @@ pub(super) async fn run(
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut housekeeping = i64::MIN;
+    // What changed while no replica ran was never marked: every topic is
+    // marked once at start (a subscriber already current is sent nothing).
+    let every_feed = hub.parts.heads.dirs();
+    hub.mark(vec![Rendered {
+        dirs: every_feed,
+        cursor: hub.cursor(),
+    }])
+    .await;
     loop {
         let mut rendered = Vec::new();
         tokio::select! {

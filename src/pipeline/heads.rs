@@ -52,6 +52,12 @@ impl FeedHeads {
         }
     }
 
+    /// The folders of every feed kept.
+    pub(crate) fn dirs(&self) -> Vec<String> {
+        self.map()
+            .map_or_else(Vec::new, |m| m.keys().cloned().collect())
+    }
+
     /// The feed in folder `dir`, as last rendered.
     pub(crate) fn get(&self, dir: &str) -> Option<Arc<Head>> {
         self.map().and_then(|m| m.get(dir).cloned())

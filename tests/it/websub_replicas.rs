@@ -65,3 +65,54 @@ fn two_replicas_deliver_each_change_once() {
         "an item delivered twice: {seen:?}"
     );
 }
+
+/// A delivery that failed before a replica was killed is sent by the next
+/// process on the same store (SQLite here): pending deliveries live in the store.
+#[test]
+fn a_pending_delivery_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("db").display());
+    let config = format!("{WEBSUB}request_timeout_seconds = 2\n");
+    let first = Replica::start_with(&url, TOKEN, &config);
+    let sub = Subscriber::start("127.0.0.1");
+    sub.accept.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        first.put("keep-0", TOKEN, &record("keep-0", "Zéro", &[])),
+        201
+    );
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("hub.mode", "subscribe")
+        .append_pair("hub.topic", &format!("{PUBLIC}atom.xml"))
+        .append_pair("hub.callback", &sub.url("/kept"))
+        .finish();
+    let ct = [("Content-Type", "application/x-www-form-urlencoded")];
+    assert_eq!(
+        request(first.port, "POST", "/websub", &ct, Some(&form)).0,
+        202
+    );
+    assert!(matches!(
+        sub.next(Duration::from_secs(5)),
+        Some(Event::Verify { .. })
+    ));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        first.put("keep-1", TOKEN, &record("keep-1", "Un", &[])),
+        201
+    );
+    // Refused (500): retried with backoff, then the process dies.
+    assert!(sub.delivery(Duration::from_secs(3)).is_some());
+    drop(first);
+    sub.accept.store(true, std::sync::atomic::Ordering::SeqCst);
+    while sub.next(Duration::from_millis(10)).is_some() {}
+    let second = Replica::start_with(&url, TOKEN, &config);
+    let d = sub
+        .delivery(Duration::from_secs(15))
+        .expect("delivered after the restart");
+    let Event::Delivery { body, .. } = &d else {
+        unreachable!()
+    };
+    let text = String::from_utf8_lossy(body);
+    assert!(text.contains("/keep-1</id>"), "{text}");
+    assert!(!text.contains("/keep-0</id>"), "{text}");
+    drop(second);
+}

@@ -48,6 +48,8 @@ pub struct Subscriber {
     pub addr: SocketAddr,
     /// Whether verifications are confirmed (the challenge echoed).
     pub confirm: Arc<AtomicBool>,
+    /// Whether deliveries are accepted (2xx) or refused (500).
+    pub accept: Arc<AtomicBool>,
     /// Connections accepted, of any kind.
     pub connections: Arc<AtomicUsize>,
     events: Mutex<Receiver<Event>>,
@@ -61,9 +63,15 @@ impl Subscriber {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = channel();
         let confirm = Arc::new(AtomicBool::new(true));
+        let accept = Arc::new(AtomicBool::new(true));
         let connections = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (c, n, s) = (confirm.clone(), connections.clone(), stop.clone());
+        let (c, n, s, a) = (
+            confirm.clone(),
+            connections.clone(),
+            stop.clone(),
+            accept.clone(),
+        );
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
@@ -71,13 +79,14 @@ impl Subscriber {
                 }
                 n.fetch_add(1, Ordering::SeqCst);
                 let Ok(stream) = stream else { continue };
-                let (tx, c) = (tx.clone(), c.clone());
-                std::thread::spawn(move || answer(stream, &tx, &c));
+                let (tx, c, a) = (tx.clone(), c.clone(), a.clone());
+                std::thread::spawn(move || answer(stream, &tx, &c, &a));
             }
         });
         Subscriber {
             addr,
             confirm,
+            accept,
             connections,
             events: Mutex::new(rx),
             stop,
@@ -114,7 +123,7 @@ impl Drop for Subscriber {
     }
 }
 
-fn answer(stream: TcpStream, events: &Sender<Event>, confirm: &AtomicBool) {
+fn answer(stream: TcpStream, events: &Sender<Event>, confirm: &AtomicBool, accept: &AtomicBool) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
@@ -158,7 +167,10 @@ fn answer(stream: TcpStream, events: &Sender<Event>, confirm: &AtomicBool) {
             body,
             at,
         });
-        ("200 OK", String::new())
+        match accept.load(Ordering::SeqCst) {
+            true => ("200 OK", String::new()),
+            false => ("500 Internal Server Error", String::new()),
+        }
     };
     let mut stream = stream;
     let _ = write!(
