@@ -42,6 +42,8 @@
 //!   and the hub's verifications and deliveries): bounded, and guarded against
 //!   reaching non-public addresses for URLs that others give. Uses only
 //!   [`config`].
+//! * [`ping`]: WebSub publish pings to the configured hubs after each
+//!   regeneration, on their own tasks (through [`outbound`]).
 //! * `hub`: the built-in WebSub hub: subscriptions (verified, leased, kept in
 //!   the store), and signed diffs of each changed feed POSTed to its
 //!   subscribers through the guarded outbound client, each delivery claimed
@@ -60,6 +62,7 @@ pub mod index;
 pub mod metrics;
 pub mod model;
 pub mod outbound;
+pub(crate) mod ping;
 pub(crate) mod pipeline;
 pub mod publish;
 pub mod render;

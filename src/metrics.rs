@@ -16,6 +16,16 @@ pub(crate) struct RequestLabels {
     pub(crate) status: u16,
 }
 
+/// Labels of a WebSub publish ping.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct PingLabels {
+    /// The hub, as configured.
+    pub(crate) hub: String,
+    /// `sent` (2xx), `retried` (failed, tried again later), `failed` (given
+    /// up), `dropped` (topics beyond the queue's bound).
+    pub(crate) outcome: &'static str,
+}
+
 /// Every metric, registered once.
 pub struct Metrics {
     registry: Registry,
@@ -49,6 +59,8 @@ pub struct Metrics {
     pub(crate) connections_refused: Counter,
     /// The built-in WebSub hub's.
     pub(crate) hub: HubMetrics,
+    /// WebSub publish pings by hub and outcome.
+    pub(crate) websub_pings: Family<PingLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -77,6 +89,7 @@ impl Metrics {
             connections_refused: Counter::default(),
             store_lock_timeouts: Counter::default(),
             hub: HubMetrics::default(),
+            websub_pings: Family::default(),
             registry: Registry::default(),
         };
         m.hub.register(&mut registry);
@@ -142,7 +155,21 @@ impl Metrics {
             "Whether the store answered the last poll",
             m.store_up.clone(),
         );
+        registry.register(
+            "websub_pings",
+            "WebSub publish pings to external hubs by outcome (sent, retried, failed, dropped)",
+            m.websub_pings.clone(),
+        );
         Metrics { registry, ..m }
+    }
+
+    /// Counts a WebSub ping to `hub` with `outcome`.
+    pub(crate) fn count_ping(&self, hub: &str, outcome: &'static str) {
+        let labels = PingLabels {
+            hub: hub.to_owned(),
+            outcome,
+        };
+        self.websub_pings.get_or_create(&labels).inc();
     }
 
     /// The OpenMetrics text exposition.

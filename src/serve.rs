@@ -147,6 +147,7 @@ pub async fn serve(
         nudges,
         mirror_thread,
     } = prepared;
+    let watcher = with_pings(watcher, &state);
     let watch_thread = std::thread::Builder::new()
         .name("syndic-watch".into())
         .spawn(move || watcher.run(nudges))
@@ -172,6 +173,18 @@ pub async fn serve(
     .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The watcher, telling the external WebSub hubs (if any) what each
+/// regeneration changed. Call inside the runtime: the pingers are its tasks.
+fn with_pings(watcher: Watcher, state: &AppState) -> Watcher {
+    let config = &state.config;
+    let client = crate::outbound::Client::new(crate::outbound::Limits::from_config(&config.websub));
+    let backoff = crate::ping::Backoff::default();
+    match crate::ping::Pinger::start(config, client, state.metrics.clone(), backoff) {
+        Some(pinger) => watcher.on_publish(Box::new(move |published| pinger.published(published))),
+        None => watcher,
+    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed at the

@@ -70,6 +70,9 @@ impl Clock for ManualClock {
     }
 }
 
+/// Told what a commit changed; must return at once.
+pub(crate) type Listener = Box<dyn Fn(&Published) + Send>;
+
 /// A message to the watch loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Nudge {
@@ -98,6 +101,9 @@ pub struct Watcher {
     metrics: Arc<Metrics>,
     /// Receives what each commit changed, to mirror it on disk.
     disk: Option<Sender<Published>>,
+    /// Told what each commit changed, before the mirror (e.g. WebSub pings);
+    /// each must return at once.
+    listeners: Vec<Listener>,
     /// Tells waiters how far the served documents have caught up.
     applied: tokio::sync::watch::Sender<u64>,
     /// Store failures in a row (0 when the last poll succeeded): the poll backs off.
@@ -166,6 +172,7 @@ impl Watcher {
             clock,
             metrics,
             disk: None,
+            listeners: Vec::new(),
             applied: tokio::sync::watch::channel(cursor).0,
             failures: 0,
             retry: first.failed.into_iter().collect(),
@@ -196,6 +203,12 @@ impl Watcher {
     ) -> Watcher {
         self.caches.heads = heads;
         self.on_render = Some(on_render);
+        self
+    }
+
+    /// Tells `listener` what each commit changed (it must not wait).
+    pub(crate) fn on_publish(mut self, listener: Listener) -> Watcher {
+        self.listeners.push(listener);
         self
     }
 
@@ -332,6 +345,9 @@ impl Watcher {
         }
         tracing::debug!(units = dirty.len(), changed = outcome.published.changed.len(),
             elapsed = ?started.elapsed(), "regenerated");
+        for listener in &self.listeners {
+            listener(&outcome.published);
+        }
         if let Some(disk) = &self.disk {
             let _ = disk.send(outcome.published);
         }

@@ -44,6 +44,10 @@ impl TryFrom<String> for HttpUrl {
 pub struct Websub {
     /// External hubs: advertised in every feed and pinged after each change.
     pub hubs: Vec<HttpUrl>,
+    /// Most topics announced in one publish ping: 100 by default (sent as
+    /// `hub.url` repeated, as Google's hub reads them); 1 for hubs that read a
+    /// single `hub.topic` per request (Flask-WebSub, Switchboard).
+    pub topics_per_ping: usize,
     /// Serve syndic's own hub at `{public_url}websub` (and advertise it).
     pub builtin_hub: bool,
     /// Shortest subscription lease the built-in hub grants, in seconds.
@@ -74,6 +78,7 @@ impl Default for Websub {
     fn default() -> Self {
         Websub {
             hubs: Vec::new(),
+            topics_per_ping: 100,
             builtin_hub: false,
             min_lease_seconds: 300,
             default_lease_seconds: 10 * 86_400,
@@ -157,6 +162,13 @@ impl Websub {
             if !(low..=high).contains(&value) {
                 return Some((key, value.to_string(), expected));
             }
+        }
+        if !(1..=100).contains(&self.topics_per_ping) {
+            return Some((
+                "websub.topics_per_ping",
+                self.topics_per_ping.to_string(),
+                "1 to 100 topics (1 for hubs that read one hub.topic per request); the default is 100",
+            ));
         }
         if !(1024..=16 << 20).contains(&self.max_response_bytes) {
             return Some((

@@ -99,6 +99,17 @@ async fn respond<B>(
     if let Ok(link) = HeaderValue::try_from(format!("<{public_url}{path}>; rel=\"self\"")) {
         h.insert(header::LINK, link);
     }
+    if matches!(
+        artifact.kind,
+        DocKind::Rss | DocKind::Atom | DocKind::JsonFeed
+    ) {
+        // WebSub discovery: the hubs of the topic (the self link above).
+        for hub in &state.config.site.hubs {
+            if let Ok(link) = HeaderValue::try_from(format!("<{hub}>; rel=\"hub\"")) {
+                h.append(header::LINK, link);
+            }
+        }
+    }
     if not_modified(req.headers(), &artifact, encoding) {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         return Ok(response);

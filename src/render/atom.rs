@@ -36,7 +36,14 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
                 "application/atom+xml",
             ),
             link(&site.home_url, "alternate", "text/html"),
-        ],
+        ]
+        .into_iter()
+        .chain(site.hubs.iter().map(|hub| Link {
+            href: hub.clone(),
+            rel: "hub".into(),
+            ..Link::default()
+        }))
+        .collect(),
         subtitle: Some(Text::plain(view.description(site))),
         generator: Some(Generator {
             value: "syndic".into(),

@@ -14,6 +14,17 @@ struct JsonFeed<'a> {
     description: String,
     language: &'a str,
     authors: Vec<Author<'a>>,
+    /// WebSub hubs (JSON Feed 1.1 `hubs`), absent when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
+}
+
+/// A JSON Feed `hubs` entry.
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -58,6 +69,14 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
         authors: vec![Author {
             name: &site.publication_name,
         }],
+        hubs: site
+            .hubs
+            .iter()
+            .map(|url| Hub {
+                kind: "WebSub",
+                url,
+            })
+            .collect(),
     };
     let json_err = |source| RenderError::Json {
         path: feed_path.clone(),

@@ -54,12 +54,14 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
         last_build_date: view.last_modified().map(|t| t.to_rfc2822()),
         generator: Some("syndic".into()),
         atom_ext: Some(AtomExtension {
-            links: vec![Link {
+            links: std::iter::once(Link {
                 href: paths::url(site, &self_path),
                 rel: "self".into(),
                 mime_type: Some("application/rss+xml".into()),
                 ..Link::default()
-            }],
+            })
+            .chain(site.hubs.iter().map(|hub| hub_link(hub)))
+            .collect(),
         }),
         namespaces: namespaces(),
         ..Channel::default()
@@ -69,6 +71,15 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
     let mut out = splice(frame, TAIL, items).ok_or_else(|| frame_error(&self_path))?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// `<atom:link rel="hub">`: a WebSub hub of the feed.
+fn hub_link(href: &str) -> Link {
+    Link {
+        href: href.to_owned(),
+        rel: "hub".into(),
+        ..Link::default()
+    }
 }
 
 /// The `<item>` of an article, as it sits in every feed.

@@ -17,6 +17,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("metrics", &[]),
     // The outbound HTTP client: config only.
     ("outbound", &[]),
+    // WebSub pings: what was published, sent out through outbound.
+    ("ping", &["outbound", "metrics", "publish", "render"]),
     // The stages, each using only the stages before it.
     ("store", &[]),
     ("index", &["store"]),
@@ -55,7 +57,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "serve",
         &[
             "store", "index", "pipeline", "publish", "http", "watch", "build", "metrics", "hub",
-            "outbound",
+            "outbound", "ping",
         ],
     ),
     (
