@@ -71,7 +71,7 @@ url = "sqlite:{dir}/db"
 dir = "{dir}/feeds"
 [server]
 listen = "127.0.0.1:{port}"
-api_token = "t"
+api_token = "bench-token"
 max_connections_per_address = 1000
 [demo]
 seed_file = "{root}/samples/articles.jsonl"
@@ -108,7 +108,7 @@ def main():
         log = open(f"{dir}/serve.log", "w")
         proc = subprocess.Popen([args.bin, "--config", f"{dir}/config.toml", "serve"], stderr=log)
         try:
-            run(args, port, sport)
+            run(args, port, sport, proc, f"{dir}/serve.log")
         finally:
             proc.terminate()
             proc.wait(10)
@@ -120,18 +120,21 @@ def put(port, aid, published):
                        "summary": "Mesure.", "content_html": "<p>Mesure.</p>", "section": "Maroc",
                        "tags": [TAG], "authors": ["Bench"], "published_at": published})
     status, data = call(port, "PUT", "/api/articles/" + aid, body.encode(),
-                        {"Authorization": "Bearer t", "Content-Type": "application/json"})
+                        {"Authorization": "Bearer bench-token", "Content-Type": "application/json"})
     if status not in (200, 201):
         sys.exit(f"PUT {aid}: {status} {data!r}")
 
 
-def run(args, port, sport):
-    for _ in range(300):
+def run(args, port, sport, proc, log):
+    deadline = time.time() + 300
+    while True:
         try:
             if call(port, "GET", "/healthz")[0] == 200:
                 break
         except OSError:
-            time.sleep(0.1)
+            if proc.poll() is not None or time.time() > deadline:
+                sys.exit("syndic did not start:\n" + open(log).read()[-2000:])
+            time.sleep(0.2)
     now = lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
     put(port, "bench-seed", now())   # makes the tag feed exist
     form = lambda i: urllib.parse.urlencode({

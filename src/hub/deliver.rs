@@ -158,15 +158,16 @@ impl Hub {
         match self.parts.client.send(&self.policy, request).await {
             Ok(r) if r.status.is_success() => {
                 tracing::debug!(callback = %c.callback, topic = %c.topic, items = diff.items, "websub diff delivered");
-                self.parts.metrics.hub.deliveries_ok.inc();
                 self.record_sent(&c, diff.sent).await;
+                // Counted once recorded (tests wait on the counters).
+                self.parts.metrics.hub.deliveries_ok.inc();
             }
             answer => {
                 let why =
                     answer.map_or_else(|e| e.to_string(), |r| format!("answered {}", r.status));
                 tracing::info!(callback = %c.callback, %why, attempts = c.attempts + 1, "websub delivery failed; retried later");
-                self.parts.metrics.hub.deliveries_failed.inc();
                 self.record_failure(&c).await;
+                self.parts.metrics.hub.deliveries_failed.inc();
             }
         }
     }

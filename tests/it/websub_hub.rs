@@ -298,3 +298,76 @@ fn an_unconfirmed_intent_is_not_acted_on() {
     );
     assert!(sub.delivery(Duration::from_millis(1000)).is_none());
 }
+
+#[test]
+fn a_subscriber_failing_longer_than_drop_after_is_dropped() {
+    let server = Server::start(Options {
+        extra: format!("{WEBSUB}drop_after_seconds = 120\n"),
+        ..Options::default()
+    });
+    let sub = Subscriber::start("127.0.0.1");
+    sub.accept.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        server
+            .put(&record("drop-0", "Sport", &["Chute"], &[], ago(30)))
+            .status,
+        201
+    );
+    subscribe(&server, &sub, "/down", "tags/chute/feed.xml", None);
+    assert_eq!(
+        server
+            .put(&record("drop-1", "Sport", &["Chute"], &[], ago(20)))
+            .status,
+        201
+    );
+    assert!(
+        sub.delivery(Duration::from_secs(2)).is_some(),
+        "first attempt (refused)"
+    );
+    // The hub records the failure by its clock once the answer is read.
+    failures(&server, 1.0);
+    // Retried with backoff (by the hub's clock), still refused: not dropped yet.
+    server
+        .clock()
+        .set(support::samples_as_of() + TimeDelta::seconds(60));
+    assert!(sub.delivery(Duration::from_secs(3)).is_some(), "retried");
+    failures(&server, 2.0);
+    let m = server.metrics();
+    assert_eq!(
+        m.count("syndic_websub_hub_subscribers_dropped_total", &[]),
+        0.0
+    );
+    // Failing for longer than drop_after_seconds: dropped at the next failure.
+    server
+        .clock()
+        .set(support::samples_as_of() + TimeDelta::seconds(200));
+    assert!(
+        sub.delivery(Duration::from_secs(3)).is_some(),
+        "last attempt"
+    );
+    support::wait_for("the subscriber dropped", Duration::from_secs(3), || {
+        let m = server.metrics();
+        (m.count("syndic_websub_hub_subscribers_dropped_total", &[]) == 1.0).then_some(())
+    });
+    sub.accept.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        server
+            .put(&record("drop-2", "Sport", &["Chute"], &[], ago(10)))
+            .status,
+        201
+    );
+    assert!(
+        sub.delivery(Duration::from_millis(1500)).is_none(),
+        "dropped: nothing more"
+    );
+    let m = server.metrics();
+    assert!(m.count("syndic_websub_hub_deliveries_failed_total", &[]) >= 3.0);
+}
+
+/// Waits until the hub has counted `n` failed deliveries.
+fn failures(server: &Server, n: f64) {
+    support::wait_for("the failure recorded", Duration::from_secs(3), || {
+        let m = server.metrics();
+        (m.count("syndic_websub_hub_deliveries_failed_total", &[]) >= n).then_some(())
+    });
+}
