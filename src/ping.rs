@@ -246,6 +246,121 @@ fn publish_form<'a>(topics: &'a [&'a str]) -> impl Iterator<Item = (&'a str, &'a
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A hub on 127.0.0.1 answering 500 to its first request and 204 after,
+    /// handing each request's form to `forms`.
+    async fn flaky_hub(forms: tokio::sync::mpsc::UnboundedSender<String>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hub", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            for n in 0.. {
+                let Ok((mut s, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut got = Vec::new();
+                let mut buf = [0u8; 8192];
+                while let Ok(k @ 1..) = s.read(&mut buf).await {
+                    got.extend_from_slice(&buf[..k]);
+                    if complete(&got) {
+                        break;
+                    }
+                }
+                let text = String::from_utf8_lossy(&got).into_owned();
+                let _ = forms.send(text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned());
+                let status = if n == 0 { "500 Oops" } else { "204 No Content" };
+                let answer = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
+                let _ = s.write_all(answer.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    /// Whether `got` holds a whole request (head and `Content-Length` body).
+    fn complete(got: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(got).to_ascii_lowercase();
+        let Some(end) = text.find("\r\n\r\n") else {
+            return false;
+        };
+        let length = (text[..end].lines())
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        got.len() >= end + 4 + length
+    }
+
+    #[tokio::test]
+    async fn changes_during_a_retry_coalesce_into_it() {
+        let (tx, mut forms) = tokio::sync::mpsc::unbounded_channel();
+        let hub = flaky_hub(tx).await;
+        let text = format!(
+            "[site]\ntitle = \"A\"\ndescription = \"A\"\nlanguage = \"fr\"\n\
+             home_url = \"https://a.example/\"\npublic_url = \"https://f.example/\"\n\
+             publication_name = \"A\"\nguid_authority = \"a.example,2024\"\n\
+             [websub]\nhubs = [\"{hub}\"]\n"
+        );
+        let config =
+            Config::from_toml(std::path::Path::new("t.toml"), &text, std::iter::empty()).unwrap();
+        let client = Client::new(crate::outbound::Limits::from_config(&config.websub));
+        let metrics = Arc::new(Metrics::new());
+        let backoff = Backoff {
+            first: Duration::from_millis(300),
+            max: Duration::from_secs(1),
+            retries: 3,
+        };
+        let pinger = Pinger::start(&config, client, metrics.clone(), backoff).unwrap();
+        pinger.changed(&["https://f.example/feed.xml".into()]);
+        let first = forms.recv().await.unwrap();
+        assert_eq!(
+            first,
+            "hub.mode=publish&hub.url=https%3A%2F%2Ff.example%2Ffeed.xml&hub.topic=https%3A%2F%2Ff.example%2Ffeed.xml"
+        );
+        // Answered 500: while the pinger waits to retry, two more changes come.
+        pinger.changed(&["https://f.example/atom.xml".into()]);
+        pinger.changed(&[
+            "https://f.example/feed.xml".into(),
+            "https://f.example/feed.json".into(),
+        ]);
+        let retry = forms.recv().await.unwrap();
+        let urls: Vec<_> = url::form_urlencoded::parse(retry.as_bytes())
+            .filter(|(k, _)| k == "hub.url")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "https://f.example/atom.xml",
+                "https://f.example/feed.json",
+                "https://f.example/feed.xml"
+            ]
+        );
+        let count = |outcome| {
+            metrics
+                .websub_pings
+                .get_or_create(&crate::metrics::PingLabels {
+                    hub: hub.clone(),
+                    outcome,
+                })
+                .get()
+        };
+        tokio::time::timeout(Duration::from_secs(2), async {
+            while count("sent") == 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            (count("retried"), count("sent"), count("failed")),
+            (1, 1, 0)
+        );
+        assert!(
+            tokio::time::timeout(Duration::from_millis(400), forms.recv())
+                .await
+                .is_err(),
+            "one ping per batch"
+        );
+    }
 
     #[test]
     fn the_publish_form_names_every_topic_both_ways() {

@@ -85,7 +85,6 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
             store: store.clone(),
             heads: heads.clone(),
             client: crate::outbound::Client::new(limits),
-            resolver: Arc::new(crate::outbound::SystemResolver),
             clock: clock.clone(),
             metrics: metrics.clone(),
         };

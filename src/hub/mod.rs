@@ -19,7 +19,7 @@ mod verify;
 
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::outbound::{Client, Policy, Resolver};
+use crate::outbound::{Client, Policy};
 use crate::pipeline::FeedHeads;
 use crate::store::Store;
 use crate::watch::Clock;
@@ -35,11 +35,9 @@ pub(crate) struct Parts {
     pub(crate) store: Arc<dyn Store>,
     /// What each feed shows (the watch loop keeps it).
     pub(crate) heads: Arc<FeedHeads>,
-    /// The outbound client (guarded for callbacks).
+    /// The outbound client (guarded for callbacks; it also checks a callback
+    /// before a request is answered).
     pub(crate) client: Client,
-    /// The resolver that client uses: callbacks are checked with it before
-    /// a request is answered.
-    pub(crate) resolver: Arc<dyn Resolver>,
     /// Time.
     pub(crate) clock: Arc<dyn Clock>,
     /// Counters.

@@ -43,33 +43,14 @@ impl Hub {
     /// Refuses a callback any of whose addresses the guard refuses (nothing is
     /// sent; the delivery client checks again the address it connects to).
     async fn admit(&self, callback: &url::Url) -> Result<(), Refused> {
-        let forbidden = |why: String| Refused {
-            status: 403,
-            text: format!(
-                "hub.callback {callback}: {why}; this hub reaches only public addresses (and [websub] allow_callbacks)"
-            ),
-        };
-        let port = callback.port_or_known_default().unwrap_or(80);
-        let addrs: Vec<std::net::IpAddr> = match callback.host() {
-            Some(url::Host::Ipv4(ip)) => vec![ip.into()],
-            Some(url::Host::Ipv6(ip)) => vec![ip.into()],
-            Some(url::Host::Domain(name)) => {
-                let resolved = self.parts.resolver.resolve(name, port).await;
-                let addrs = resolved
-                    .map_err(|e| refused(format!("hub.callback: cannot resolve {name}: {e}")))?;
-                addrs.into_iter().map(|a| a.ip()).collect()
-            }
-            None => return Err(refused("hub.callback has no host")),
-        };
-        if addrs.is_empty() {
-            return Err(refused("hub.callback: its host has no address"));
+        match self.parts.client.check(&self.policy, callback).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_refused() => Err(Refused {
+                status: 403,
+                text: format!("hub.callback: {e}"),
+            }),
+            Err(e) => Err(refused(format!("hub.callback: {e}"))),
         }
-        for ip in addrs {
-            self.policy
-                .check(ip)
-                .map_err(|why| forbidden(format!("{ip} is {why}")))?;
-        }
-        Ok(())
     }
 
     /// Refuses a new subscription past `[websub] max_subscriptions_per_host`.

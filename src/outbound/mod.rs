@@ -155,25 +155,33 @@ impl Client {
         }
     }
 
+    /// What [`Client::send`] would connect to for `url` under `policy`,
+    /// without connecting: the scheme checked, the name resolved, every
+    /// address checked (e.g. to refuse a subscription at once). The request
+    /// itself checks again, on the addresses it then connects to.
+    pub async fn check(
+        &self,
+        policy: &Policy,
+        url: &Url,
+    ) -> Result<Vec<SocketAddr>, OutboundError> {
+        let after = self.limits.total_timeout;
+        let check = async {
+            let (_, host, port) = target(url)?;
+            self.addresses(policy, url, &host, port).await
+        };
+        match tokio::time::timeout(after, check).await {
+            Ok(result) => result,
+            Err(_) => Err(OutboundError::Timeout {
+                url: url.to_string(),
+                after,
+            }),
+        }
+    }
+
     async fn exchange(&self, policy: &Policy, request: Request) -> Result<Response, OutboundError> {
         let url = &request.url;
         let text = || url.to_string();
-        let https = match url.scheme() {
-            "http" => false,
-            "https" => true,
-            _ => {
-                return Err(OutboundError::Url {
-                    url: text(),
-                    reason: "not an http or https URL",
-                });
-            }
-        };
-        let (Some(host), Some(port)) = (url.host(), url.port_or_known_default()) else {
-            return Err(OutboundError::Url {
-                url: text(),
-                reason: "no host",
-            });
-        };
+        let (https, host, port) = target(url)?;
         let addrs = self.addresses(policy, url, &host, port).await?;
         let stream = self.connect(url, &addrs).await?;
         if !https {
@@ -310,5 +318,24 @@ impl Client {
     }
 }
 
+/// Whether `url` is `https`, its host and port; only `http`/`https` URLs with a host.
+fn target(url: &Url) -> Result<(bool, Host<&str>, u16), OutboundError> {
+    let refuse = |reason| OutboundError::Url {
+        url: url.to_string(),
+        reason,
+    };
+    let https = match url.scheme() {
+        "http" => false,
+        "https" => true,
+        _ => return Err(refuse("not an http or https URL")),
+    };
+    match (url.host(), url.port_or_known_default()) {
+        (Some(host), Some(port)) => Ok((https, host, port)),
+        _ => Err(refuse("no host")),
+    }
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;

@@ -53,7 +53,7 @@ impl Connector for RecordingConnector {
     }
 }
 
-fn limits() -> Limits {
+pub(super) fn limits() -> Limits {
     Limits {
         connect_timeout: Duration::from_secs(2),
         total_timeout: Duration::from_millis(1500),
@@ -61,7 +61,7 @@ fn limits() -> Limits {
     }
 }
 
-fn nets(list: &[&str]) -> Vec<Network> {
+pub(super) fn nets(list: &[&str]) -> Vec<Network> {
     list.iter()
         .map(|s| Network::try_from(s.to_string()).unwrap())
         .collect()
@@ -79,7 +79,7 @@ fn doubles(answer: &[&str]) -> (Client, Arc<FakeResolver>, Arc<RecordingConnecto
     (client, resolver, connector)
 }
 
-fn get(url: &str) -> Request {
+pub(super) fn get(url: &str) -> Request {
     Request::get(Url::parse(url).unwrap())
 }
 
@@ -128,6 +128,26 @@ async fn names_resolving_to_non_public_addresses_are_refused_before_any_connecti
             "{ip}: connector was asked"
         );
     }
+}
+
+#[tokio::test]
+async fn check_resolves_and_refuses_without_connecting() {
+    let (client, _, connector) = doubles(&["169.254.169.254"]);
+    let url = Url::parse("http://metadata.test/latest").unwrap();
+    let e = client.check(&Policy::guarded(&[]), &url).await.unwrap_err();
+    assert!(e.is_refused(), "{e}");
+    let (client, _, _) = doubles(&["8.8.8.8"]);
+    let ok = client.check(&Policy::guarded(&[]), &url).await.unwrap();
+    assert_eq!(ok, ["8.8.8.8:80".parse().unwrap()]);
+    let gopher = Url::parse("gopher://x.test/").unwrap();
+    assert!(
+        client
+            .check(&Policy::Trusted, &gopher)
+            .await
+            .unwrap_err()
+            .is_refused()
+    );
+    assert!(connector.asked.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -227,7 +247,7 @@ async fn stub(answer: Option<Vec<u8>>) -> (SocketAddr, tokio::task::JoinHandle<V
     (addr, task)
 }
 
-fn request_complete(got: &[u8]) -> bool {
+pub(super) fn request_complete(got: &[u8]) -> bool {
     let text = String::from_utf8_lossy(got);
     let Some(end) = text.find("\r\n\r\n") else {
         return false;

@@ -35,7 +35,7 @@ fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
 }
 
 /// Builds every document into `dir` at `now`.
-fn build_to(config: &Config, store: &dyn Store, now: DateTime<Utc>, dir: &Path) {
+pub(crate) fn build_to(config: &Config, store: &dyn Store, now: DateTime<Utc>, dir: &Path) {
     let (index, _) = syndic::build::load_index(config, store, now).expect("load the index");
     let report = syndic::build::build_to_disk(config, store, &index, dir).expect("build");
     assert_eq!(report.failures, 0, "documents failed to render");
@@ -43,7 +43,12 @@ fn build_to(config: &Config, store: &dyn Store, now: DateTime<Utc>, dir: &Path) 
 
 /// Runs every judge on every file under `dir`; prints the counts; fails on any
 /// failure or on a file that no judge reads.
-fn judge_every_file(label: &str, dir: &Path, site: &Site, now: DateTime<Utc>) -> Vec<Verdict> {
+pub(crate) fn judge_every_file(
+    label: &str,
+    dir: &Path,
+    site: &Site,
+    now: DateTime<Utc>,
+) -> Vec<Verdict> {
     let files = common::files_under(dir);
     let named = |suffix: &str| -> Vec<PathBuf> {
         let paths = files.iter().filter(|f| f.ends_with(suffix));

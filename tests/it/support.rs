@@ -94,8 +94,12 @@ pub struct Options {
     pub items: usize,
     /// Seed the empty store with `samples/articles.jsonl`.
     pub seed: bool,
-    /// More configuration, appended as it is (e.g. a `[websub]` section).
-    pub extra: String,
+    /// `[site] public_url` instead of [`PUBLIC_URL`].
+    pub public_url: Option<String>,
+    /// Port to listen on, on 127.0.0.1 (0: any free one).
+    pub port: u16,
+    /// TOML appended to the configuration (whole sections, e.g. `[websub]`).
+    pub extra_toml: String,
 }
 
 impl Default for Options {
@@ -109,7 +113,9 @@ impl Default for Options {
             max_connections_per_address: None,
             items: 50,
             seed: true,
-            extra: String::new(),
+            public_url: None,
+            port: 0,
+            extra_toml: String::new(),
         }
     }
 }
@@ -138,7 +144,7 @@ title = "Actu.ma"
 description = "L’actualité du Maroc et du monde"
 language = "fr"
 home_url = "https://www.actu.example.ma/"
-public_url = "{PUBLIC_URL}"
+public_url = "{public_url}"
 publication_name = "Actu.ma"
 guid_authority = "{GUID_AUTHORITY}"
 
@@ -158,6 +164,7 @@ max_age = {MAX_AGE}
         store = toml_string(&format!("sqlite:{}", db.display())),
         feeds = toml_string(&feeds.display().to_string()),
         items = opts.items,
+        public_url = opts.public_url.as_deref().unwrap_or(PUBLIC_URL),
     );
     if let Some(token) = &opts.api_token {
         text.push_str(&format!("api_token = {}\n", toml_string(token)));
@@ -183,7 +190,8 @@ max_age = {MAX_AGE}
             text.push_str(&format!("seed_as_of = \"{SAMPLES_AS_OF}\"\n"));
         }
     }
-    text.push_str(&opts.extra);
+    text.push('\n');
+    text.push_str(&opts.extra_toml);
     text
 }
 
@@ -221,6 +229,7 @@ impl Server {
         let (addr_tx, addr_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (done_tx, done) = mpsc::channel();
+        let port = opts.port;
         let thread = std::thread::Builder::new()
             .name("syndic-test-server".into())
             .spawn(move || {
@@ -230,7 +239,7 @@ impl Server {
                     .build()
                     .expect("tokio runtime");
                 let result = runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
                         .await
                         .map_err(|e| format!("bind: {e}"))?;
                     let addr = listener.local_addr().map_err(|e| e.to_string())?;

@@ -23,7 +23,7 @@ verification_timeout_seconds = 5
 /// A server with the hub on.
 pub fn hub_server() -> Server {
     Server::start(Options {
-        extra: WEBSUB.into(),
+        extra_toml: WEBSUB.into(),
         ..Options::default()
     })
 }
@@ -302,7 +302,7 @@ fn an_unconfirmed_intent_is_not_acted_on() {
 #[test]
 fn a_subscriber_failing_longer_than_drop_after_is_dropped() {
     let server = Server::start(Options {
-        extra: format!("{WEBSUB}drop_after_seconds = 120\n"),
+        extra_toml: format!("{WEBSUB}drop_after_seconds = 120\n"),
         ..Options::default()
     });
     let sub = Subscriber::start("127.0.0.1");
