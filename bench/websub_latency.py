@@ -9,7 +9,7 @@ records the time from the PUT returning to the signed diff holding that article
 arriving at the subscriber (signature checked, each item once), and prints the
 median, 99th percentile and maximum in ms. Standard library only.
 
-  cargo build --release && python3 bench/websub_latency.py --n 200 --subs 100
+  cargo build --release && python3 bench/websub_latency.py --n 200 --subs 100 --gap 0.3
 """
 import argparse, hashlib, hmac, http.client, http.server, json, os, re, socketserver
 import statistics, subprocess, sys, tempfile, threading, time, urllib.parse
@@ -24,7 +24,7 @@ lock = threading.Lock()
 
 
 class Subscriber(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.0"  # one request per connection, closed after the answer
 
     def log_message(self, *a):
         pass
@@ -96,7 +96,11 @@ def main():
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--subs", type=int, default=100)
     ap.add_argument("--bin", default="target/release/syndic")
+    ap.add_argument("--gap", type=float, default=0.3, help="seconds between PUTs")
     args = ap.parse_args()
+    # socketserver listens with a backlog of 5: the hub's parallel deliveries
+    # would wait on SYN retransmits (1 s, 3 s…), measuring the stub, not the hub.
+    socketserver.ThreadingTCPServer.request_queue_size = 1024
     sub = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Subscriber)
     sub.daemon_threads = True
     threading.Thread(target=sub.serve_forever, daemon=True).start()
@@ -156,7 +160,7 @@ def run(args, port, sport, proc, log):
         aid = "bench-%017d" % (10**17 - time.time_ns() // 1000)
         put(port, aid, now())
         returned[aid] = time.perf_counter()
-        time.sleep(0.05)
+        time.sleep(args.gap)
     deadline = time.time() + 30
     want = args.n * args.subs
     while time.time() < deadline:
