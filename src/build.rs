@@ -12,6 +12,7 @@ use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A full build failed.
 #[derive(Debug, thiserror::Error)]
@@ -100,8 +101,9 @@ fn full_pass_batches(index: &Index) -> Vec<Dirty> {
 
 /// Caches for a full pass: each article's item is rendered once and kept until
 /// the last feed showing it.
-fn full_pass_caches(index: &Index) -> pipeline::Caches {
+fn full_pass_caches(index: &Index, heads: Arc<pipeline::FeedHeads>) -> pipeline::Caches {
     pipeline::Caches {
+        heads,
         links: pipeline::LinkCache::default(),
         items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
         sitemaps: pipeline::SitemapFiles::default(),
@@ -159,7 +161,21 @@ pub fn publish_all(
     publisher: &Publisher,
     dir: &Path,
 ) -> Result<FullPass, DiskError> {
-    let caches = full_pass_caches(index);
+    let heads = Arc::default();
+    publish_all_keeping(config, store, index, publisher, dir, heads)
+}
+
+/// [`publish_all`], keeping what each feed shows in `heads` (the built-in
+/// WebSub hub's diffs start from it).
+pub(crate) fn publish_all_keeping(
+    config: &Config,
+    store: &dyn Store,
+    index: &Index,
+    publisher: &Publisher,
+    dir: &Path,
+    heads: Arc<pipeline::FeedHeads>,
+) -> Result<FullPass, DiskError> {
+    let caches = full_pass_caches(index, heads);
     let sources = pipeline::Sources {
         config,
         store,

@@ -49,6 +49,11 @@
 //!   [`config`].
 //! * [`ping`]: WebSub publish pings to the configured hubs after each
 //!   regeneration, on their own tasks (through [`outbound`]).
+//! * `hub`: the built-in WebSub hub: subscriptions (verified, leased, kept in
+//!   the store), and signed diffs of each changed feed POSTed to its
+//!   subscribers through the guarded outbound client, each delivery claimed
+//!   in the store so that one replica sends it. Fed by [`watch`] with what
+//!   each regeneration rendered ([`pipeline`]'s feed heads); answered by [`http`].
 //! * [`watch`]: the loop that keeps everything current; [`metrics`] it keeps.
 //! * [`serve`]: wiring of all the above for `syndic serve`; `cli` parses the
 //!   command line.
@@ -56,6 +61,7 @@
 pub mod build;
 pub mod config;
 pub(crate) mod http;
+pub(crate) mod hub;
 pub mod import;
 pub mod index;
 pub mod metrics;

@@ -57,6 +57,8 @@ pub struct Metrics {
     pub(crate) store_lock_timeouts: Counter,
     /// Connections closed on arrival because `[server] max_connections` were open.
     pub(crate) connections_refused: Counter,
+    /// The built-in WebSub hub's.
+    pub(crate) hub: HubMetrics,
     /// WebSub publish pings by hub and outcome.
     pub(crate) websub_pings: Family<PingLabels, Counter>,
     /// Compressed variants made (once per document version and encoding asked for).
@@ -124,11 +126,13 @@ impl Metrics {
             compressions: Counter::default(),
             store_lock_timeouts: Counter::default(),
             mirror: MirrorMetrics::default(),
+            hub: HubMetrics::default(),
             websub_pings: Family::default(),
             started_from_manifest: Gauge::default(),
             registry: Registry::default(),
         };
         m.mirror.register(&mut registry);
+        m.hub.register(&mut registry);
         registry.register(
             "store_lock_timeouts",
             "Writes refused after waiting [store] lock_timeout_seconds for another writer",
@@ -235,5 +239,61 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// The built-in WebSub hub's metrics.
+#[derive(Debug, Default)]
+pub(crate) struct HubMetrics {
+    /// Live subscriptions (all replicas'), as last counted.
+    pub(crate) subscriptions: Gauge,
+    /// Diffs delivered (2xx answers).
+    pub(crate) deliveries_ok: Counter,
+    /// Delivery attempts that failed (retried with backoff).
+    pub(crate) deliveries_failed: Counter,
+    /// Subscribers dropped after failing for `[websub] drop_after_seconds`.
+    pub(crate) dropped: Counter,
+    /// Intents verified (subscribe or unsubscribe).
+    pub(crate) verified: Counter,
+    /// Intents whose verification failed (not acted on).
+    pub(crate) verification_failures: Counter,
+    /// Subscription requests refused (4xx).
+    pub(crate) refused: Counter,
+}
+
+impl HubMetrics {
+    fn register(&self, registry: &mut Registry) {
+        let r = registry.sub_registry_with_prefix("websub_hub");
+        r.register(
+            "subscriptions",
+            "Live subscriptions",
+            self.subscriptions.clone(),
+        );
+        r.register(
+            "deliveries_ok",
+            "Diffs delivered",
+            self.deliveries_ok.clone(),
+        );
+        r.register(
+            "deliveries_failed",
+            "Delivery attempts failed (retried with backoff)",
+            self.deliveries_failed.clone(),
+        );
+        r.register(
+            "subscribers_dropped",
+            "Subscribers dropped after failing for [websub] drop_after_seconds",
+            self.dropped.clone(),
+        );
+        r.register("verified", "Intents verified", self.verified.clone());
+        r.register(
+            "verification_failures",
+            "Intents whose verification failed",
+            self.verification_failures.clone(),
+        );
+        r.register(
+            "refused",
+            "Subscription requests refused with a 4xx",
+            self.refused.clone(),
+        );
     }
 }

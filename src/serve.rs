@@ -51,8 +51,12 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         dir.clone(),
         config.server.body_cache_mb << 20,
     ));
+    let heads = Arc::new(match config.websub.builtin_hub {
+        true => crate::pipeline::FeedHeads::kept(),
+        false => crate::pipeline::FeedHeads::default(),
+    });
     let metrics = Arc::new(Metrics::new());
-    let (start, dirty) = first_documents(&config, &*store, now, &publisher, &metrics)?;
+    let (start, dirty) = first_documents(&config, &*store, now, &publisher, &metrics, &heads)?;
     metrics.store_up.set(1);
     metrics.documents.set(publisher.snapshot().len() as i64);
     metrics.articles.set(start.index.article_count() as i64);
@@ -73,6 +77,18 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     store.listen(Box::new(move || {
         listener_nudge.send(Nudge::Changed).is_ok()
     }));
+    let hub = config.websub.builtin_hub.then(|| {
+        let limits = crate::outbound::Limits::from_config(&config.websub);
+        let parts = crate::hub::Parts {
+            config: config.clone(),
+            store: store.clone(),
+            heads: heads.clone(),
+            client: crate::outbound::Client::new(limits),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+        };
+        crate::hub::Hub::new(parts, start.cursor)
+    });
     let services = crate::watch::Services {
         config: config.clone(),
         store: store.clone(),
@@ -82,6 +98,10 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     };
     let mut watcher = Watcher::new(services, start).mirror_to(disk_tx);
     watcher.catch_up(&dirty);
+    if let Some(hub) = hub.clone() {
+        let told = Box::new(move |dirs, cursor| hub.rendered(dirs, cursor));
+        watcher = watcher.keeping_heads(heads, told);
+    }
     let state = Arc::new(AppState {
         config: config.clone(),
         publisher: publisher.clone(),
@@ -95,6 +115,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         ))
         .unwrap_or(hyper::header::HeaderValue::from_static("public")),
         loads: Default::default(),
+        hub,
     });
     Ok(Prepared {
         state,
@@ -112,8 +133,19 @@ fn first_documents(
     now: chrono::DateTime<chrono::Utc>,
     publisher: &Publisher,
     metrics: &Metrics,
+    heads: &Arc<crate::pipeline::FeedHeads>,
 ) -> Result<(crate::watch::Start, crate::index::Dirty), ServeError> {
-    Ok(match crate::resume::resume(config, store, now, publisher) {
+    // The built-in hub diffs against every feed's items, which only a full
+    // pass gathers: with it on, the manifest is not used.
+    let resumed = match config.websub.builtin_hub {
+        true => {
+            // Spent like one read: a later start must not trust it.
+            let _ = std::fs::remove_file(config.output.dir.join(crate::publish::manifest::FILE));
+            Err("the built-in WebSub hub needs every feed's items".to_owned())
+        }
+        false => crate::resume::resume(config, store, now, publisher),
+    };
+    Ok(match resumed {
         Ok(r) => {
             tracing::info!(
                 units = r.dirty.len(),
@@ -130,8 +162,10 @@ fn first_documents(
         Err(why) => {
             tracing::info!(%why, "rendering every document (the mirror cannot be served as it is)");
             let (index, cursor) = build::load_index(config, store, now)?;
-            let first = build::publish_all(config, store, &index, publisher, &config.output.dir)
-                .map_err(BuildError::from)?;
+            let dir = &config.output.dir;
+            let first =
+                build::publish_all_keeping(config, store, &index, publisher, dir, heads.clone())
+                    .map_err(BuildError::from)?;
             let start = crate::watch::Start {
                 index,
                 cursor,
@@ -169,7 +203,12 @@ pub async fn serve(
         .map(|a| a.to_string())
         .unwrap_or_default();
     tracing::info!(%addr, startup = ?started.elapsed(), "serving http://{addr}/");
+    let (stop_hub, hub_stopping) = tokio::sync::watch::channel(false);
+    if let Some(hub) = &state.hub {
+        hub.start(hub_stopping);
+    }
     http::run(listener, state.clone(), shutdown).await;
+    let _ = stop_hub.send(true);
     let _ = state.nudge.lock().map(|n| n.send(Nudge::Stop));
     // The watcher stops, then the mirror writes what it was sent; the store's
     // connections close when the last holder (`state`, below) drops it.

@@ -114,7 +114,13 @@ pub struct Watcher {
     caches: crate::pipeline::Caches,
     /// When the change log is next pruned (`None`: at the next pass).
     next_prune: Option<DateTime<Utc>>,
+    /// Told after each commit which feed folders were rendered, and the
+    /// cursor (the built-in WebSub hub).
+    on_render: Option<OnRender>,
 }
+
+/// See [`Watcher::keeping_heads`].
+pub(crate) type OnRender = Box<dyn Fn(Vec<String>, u64) + Send>;
 
 /// Where a watcher starts: an index, the change-log cursor it reflects, and
 /// what the first full pass of it left.
@@ -175,14 +181,29 @@ impl Watcher {
                 items: crate::pipeline::ItemCache::default(),
                 sitemaps: first.sitemaps,
                 feed_times: first.feed_times,
+                heads: Arc::default(),
             },
             next_prune: None,
+            on_render: None,
         }
     }
 
     /// Sends what each commit changes to `disk` (the mirror).
     pub(crate) fn mirror_to(mut self, disk: Sender<Published>) -> Watcher {
         self.disk = Some(disk);
+        self
+    }
+
+    /// Keeps what each feed shows in `heads` and calls `on_render` after each
+    /// commit with the folders of the feeds rendered and the cursor (for the
+    /// built-in WebSub hub).
+    pub(crate) fn keeping_heads(
+        mut self,
+        heads: Arc<crate::pipeline::FeedHeads>,
+        on_render: OnRender,
+    ) -> Watcher {
+        self.caches.heads = heads;
+        self.on_render = Some(on_render);
         self
     }
 
@@ -350,6 +371,9 @@ impl Watcher {
         if let Some(disk) = &self.disk {
             let _ = disk.send(outcome.published);
         }
+        if let Some(on_render) = &self.on_render {
+            on_render(pipeline::feed_dirs(&self.index, dirty), self.cursor);
+        }
     }
 
     /// Reads the change log from the cursor on and applies each article's current
@@ -411,7 +435,10 @@ impl Watcher {
         units.extend(pipeline::all_units(&index));
         self.index = index;
         self.cursor = cursor;
-        self.caches = pipeline::Caches::default();
+        self.caches = pipeline::Caches {
+            heads: self.caches.heads.clone(),
+            ..pipeline::Caches::default()
+        };
         self.retry.clear();
         let units: Vec<crate::index::Unit> = units.into_iter().collect();
         for batch in units.chunks(RELOAD_BATCH) {

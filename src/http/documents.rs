@@ -11,16 +11,7 @@ use std::sync::Arc;
 
 /// The `Content-Type` of a document kind.
 pub(crate) fn content_type(kind: DocKind) -> &'static str {
-    match kind {
-        DocKind::Rss => "application/rss+xml; charset=utf-8",
-        DocKind::Atom => "application/atom+xml; charset=utf-8",
-        DocKind::JsonFeed => "application/feed+json; charset=utf-8",
-        DocKind::Sitemap => "application/xml; charset=utf-8",
-        DocKind::Opml => "text/x-opml; charset=utf-8",
-        DocKind::Text => "text/plain; charset=utf-8",
-        DocKind::Html => "text/html; charset=utf-8",
-        DocKind::Css => "text/css; charset=utf-8",
-    }
+    kind.content_type()
 }
 
 /// The type RSS and Atom are served with to a browser navigating to them: the

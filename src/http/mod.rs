@@ -13,6 +13,7 @@ mod api;
 mod documents;
 mod loads;
 mod negotiate;
+mod websub;
 
 use crate::config::Config;
 use crate::metrics::{Metrics, RequestLabels};
@@ -61,6 +62,8 @@ pub(crate) struct AppState {
     pub(crate) cache_control: header::HeaderValue,
     /// Bodies being made or read back, one load per variant.
     pub(crate) loads: loads::Loads,
+    /// The built-in WebSub hub, when `[websub] builtin_hub` is on.
+    pub(crate) hub: Option<Arc<crate::hub::Hub>>,
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).
@@ -233,6 +236,9 @@ async fn within_request_timeout(
 async fn route(state: &Arc<AppState>, req: Request<Incoming>) -> (&'static str, Response<Body>) {
     if req.uri().path().starts_with("/api/") {
         return ("api", api::handle(state, req).await);
+    }
+    if let (Some(hub), "/websub") = (&state.hub, req.uri().path()) {
+        return ("websub", websub::handle(state, hub, req).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n");

@@ -20,10 +20,12 @@ use crate::store::{MetaRow, Store, StoreError};
 use thiserror::Error;
 
 mod directory;
+mod heads;
 mod items;
 mod links;
 mod sitemaps;
 pub(crate) use directory::FeedTimes;
+pub(crate) use heads::{FeedHeads, Head};
 pub(crate) use items::{ItemCache, ItemError};
 pub(crate) use links::LinkCache;
 pub(crate) use sitemaps::SitemapFiles;
@@ -112,6 +114,9 @@ pub(crate) struct Caches {
     /// Each feed's Last-Modified as last rendered, which the directory shows;
     /// like `sitemaps`, a record of what was rendered, not a cache.
     pub(crate) feed_times: FeedTimes,
+    /// What each feed shows, for the built-in WebSub hub's diffs (kept only
+    /// when the hub is on; shared with it).
+    pub(crate) heads: std::sync::Arc<FeedHeads>,
 }
 
 impl Caches {
@@ -318,6 +323,10 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
             },
         })?;
     let info = index.feed_info(key);
+    sources
+        .caches
+        .heads
+        .record(paths::feed_dir(&info), info.clone(), &items);
     let view = FeedView {
         info: &info,
         items: &items,
@@ -331,10 +340,26 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
     })
 }
 
-/// The WebSub hub the feed pages name. Hook: the `[websub]` configuration
-/// (branch websub-pub) is not merged yet; once it is, return its hub URL here.
-fn websub_hub(_config: &Config) -> Option<&str> {
-    None
+/// The WebSub hub the feed pages name: the built-in one when it is on (it is
+/// listed last), else the first external hub.
+fn websub_hub(config: &Config) -> Option<&str> {
+    let hubs = &config.site.hubs;
+    match config.websub.builtin_hub {
+        true => hubs.last(),
+        false => hubs.first(),
+    }
+    .map(String::as_str)
+}
+
+/// The folders of the feeds among `units` (for the built-in WebSub hub).
+pub(crate) fn feed_dirs(index: &Index, units: &Dirty) -> Vec<String> {
+    units
+        .iter()
+        .filter_map(|u| match u {
+            Unit::Feed(key) => Some(paths::feed_dir(&index.feed_info(*key))),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The documents of a unit, as a reader of the logs would look for them.

@@ -75,6 +75,22 @@ pub enum DocKind {
     Css,
 }
 
+impl DocKind {
+    /// The `Content-Type` of a document of this kind.
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            DocKind::Rss => "application/rss+xml; charset=utf-8",
+            DocKind::Atom => "application/atom+xml; charset=utf-8",
+            DocKind::JsonFeed => "application/feed+json; charset=utf-8",
+            DocKind::Sitemap => "application/xml; charset=utf-8",
+            DocKind::Opml => "text/x-opml; charset=utf-8",
+            DocKind::Text => "text/plain; charset=utf-8",
+            DocKind::Html => "text/html; charset=utf-8",
+            DocKind::Css => "text/css; charset=utf-8",
+        }
+    }
+}
+
 /// One rendered document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
@@ -182,6 +198,21 @@ pub fn feed_documents(
         ),
         doc(paths::PAGE, DocKind::Html, page::render(site, view, hub)),
     ])
+}
+
+/// A feed's document in one format (`kind` Rss, Atom or JsonFeed; `None` for
+/// any other): the built-in WebSub hub sends a feed of some of its items so.
+pub(crate) fn feed_document(
+    site: &Site,
+    view: &FeedView,
+    kind: DocKind,
+) -> Result<Option<Vec<u8>>, RenderError> {
+    Ok(Some(match kind {
+        DocKind::Rss => rss::render(site, view)?,
+        DocKind::Atom => atom::render(site, view)?,
+        DocKind::JsonFeed => jsonfeed::render(site, view)?,
+        _ => return Ok(None),
+    }))
 }
 
 /// The GUID of an article: a `tag:` URI from the configured authority and the

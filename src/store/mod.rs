@@ -3,14 +3,18 @@
 //! Owns: the schema (numbered migrations, one file per dialect), upserts and
 //! deletes, reads of article metadata, bodies and links by id, and the change log
 //! (`changes_since(cursor)`), which triggers maintain so that writes by any
-//! program are seen, its pruning and floor. Must not: decide visibility, render, or read the clock.
+//! program are seen, its pruning and floor; the built-in WebSub hub's
+//! subscriptions and pending deliveries (`subscriptions`). Must not: decide visibility, render, or read the clock.
 
 mod pg_bulk;
 mod pg_listen;
 mod pg_tls;
 mod postgres;
+mod postgres_hub;
 mod rows;
 mod sqlite;
+mod sqlite_hub;
+mod subscriptions;
 
 pub use crate::model::LinkRow;
 use crate::model::{Article, FieldError};
@@ -20,6 +24,7 @@ use thiserror::Error;
 pub use crate::config::StoreUrl;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use subscriptions::{Claimed, Failure, NewSubscription, Subscriptions};
 
 /// A store failure, naming the store and the operation.
 #[derive(Debug, Error)]
@@ -238,6 +243,8 @@ pub trait Store: Send + Sync {
     fn settle(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    /// The built-in WebSub hub's subscriptions and deliveries, in this store.
+    fn subscriptions(&self) -> &dyn Subscriptions;
     /// Calls `on_change` whenever another writer commits, until it returns false.
     /// Backends without notifications do nothing: the watch loop polls them.
     fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {

@@ -25,6 +25,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/postgres_0001_articles.sql"),
     include_str!("sql/postgres_0002_change_times.sql"),
+    include_str!("sql/postgres_0003_websub.sql"),
 ];
 /// Advisory lock held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 7_261_151;
@@ -130,7 +131,7 @@ impl PostgresStore {
 
     /// Runs `f` on a pooled connection. A lost connection is discarded and
     /// reported as [`StoreError::Unavailable`].
-    fn with<T>(
+    pub(super) fn with<T>(
         &self,
         operation: &'static str,
         f: impl AsyncFnOnce(&mut Object) -> Result<T, tokio_postgres::Error>,
@@ -426,6 +427,10 @@ impl Store for PostgresStore {
             c.query_one("SELECT count(*) FROM articles", &[]).await
         })?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn subscriptions(&self) -> &dyn super::Subscriptions {
+        self
     }
 
     fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {

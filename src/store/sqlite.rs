@@ -13,6 +13,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/sqlite_0001_articles.sql"),
     include_str!("sql/sqlite_0002_change_times.sql"),
+    include_str!("sql/sqlite_0003_websub.sql"),
 ];
 
 const READERS: usize = 4;
@@ -93,7 +94,10 @@ impl SqliteStore {
     }
 
     /// Maps a write's error: a lock held past the busy timeout is [`StoreError::Locked`].
-    fn write_err(&self, operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    pub(super) fn write_err(
+        &self,
+        operation: &'static str,
+    ) -> impl FnOnce(rusqlite::Error) -> StoreError {
         move |source| match source.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 StoreError::Locked {
@@ -106,7 +110,7 @@ impl SqliteStore {
         }
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn writer(&self) -> MutexGuard<'_, Connection> {
         self.writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -275,6 +279,10 @@ impl Store for SqliteStore {
         }
         tx.commit().map_err(self.write_err("upsert"))?;
         Ok(counts)
+    }
+
+    fn subscriptions(&self) -> &dyn super::Subscriptions {
+        self
     }
 
     fn delete(&self, id: &str) -> Result<bool, StoreError> {

@@ -180,14 +180,20 @@ pub struct Replica {
 impl Replica {
     /// Starts a replica on `store_url` with the API token `token`.
     pub fn start(store_url: &str, token: &str) -> Replica {
+        Replica::start_with(store_url, token, "")
+    }
+
+    /// [`Replica::start`] with more configuration appended (a `[websub]` section).
+    pub fn start_with(store_url: &str, token: &str, extra: &str) -> Replica {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let config = serve_config(
+        let mut config = serve_config(
             store_url,
             &dir.path().join("feeds"),
             &format!("127.0.0.1:{port}"),
             token,
         );
+        config.push_str(extra);
         let path = dir.path().join("config.toml");
         std::fs::write(&path, config).unwrap();
         let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();

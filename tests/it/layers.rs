@@ -25,10 +25,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("render", &["index"]),
     ("publish", &["index", "render"]),
     // http reads published artifacts; its ingest API writes the store, nudges
-    // the watch loop (`watch::Nudge`) and counts in metrics.
+    // the watch loop (`watch::Nudge`) and counts in metrics; /websub asks the hub.
     (
         "http",
-        &["store", "index", "render", "publish", "metrics", "watch"],
+        &[
+            "store", "index", "render", "publish", "metrics", "watch", "hub",
+        ],
+    ),
+    // The built-in WebSub hub: subscriptions in the store, diffs rendered from
+    // the pipeline's feed heads, sent through the outbound client; its clock
+    // is watch's.
+    (
+        "hub",
+        &[
+            "store", "index", "render", "pipeline", "metrics", "watch", "outbound",
+        ],
     ),
     // Orchestration: wires the stages it names.
     ("import", &["store"]),
@@ -50,7 +61,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "serve",
         &[
-            "store", "index", "pipeline", "publish", "http", "watch", "build", "metrics",
+            "store", "index", "pipeline", "publish", "http", "watch", "build", "metrics", "hub",
             "outbound", "ping", "resume",
         ],
     ),
@@ -67,7 +78,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// HTTP crates, and the only modules that may use them.
 const HTTP_CRATES: &[&str] = &["hyper", "hyper_util", "headers", "http"];
-const HTTP_USERS: &[&str] = &["http", "outbound", "serve", "main", "cli"];
+const HTTP_USERS: &[&str] = &["http", "outbound", "hub", "serve", "main", "cli"];
 
 /// Whether a line names `name::…` as a crate (not `crate::name::…` or `x_name::`).
 fn uses_crate(line: &str, name: &str) -> bool {

@@ -48,4 +48,11 @@ mod soak;
 mod store_suite;
 mod validators;
 mod websub_documents;
+mod websub_flask;
+mod websub_hub;
 mod websub_publisher;
+mod websub_refusals;
+mod websub_replicas;
+mod websub_store;
+#[allow(dead_code)]
+mod websub_stub;
