@@ -57,6 +57,9 @@ pub struct Config {
     /// The HTTP service.
     #[serde(default)]
     pub server: Server,
+    /// Feed archives (RFC 5005).
+    #[serde(default)]
+    pub archives: Archives,
     /// Sample data for a first start.
     #[serde(default)]
     pub(crate) demo: Demo,
@@ -136,6 +139,35 @@ pub(crate) struct Feeds {
 impl Default for Feeds {
     fn default() -> Self {
         Feeds { items: 50 }
+    }
+}
+
+/// `[archives]`: RFC 5005 archive pages of every feed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Archives {
+    /// Whether feeds have archive pages.
+    pub enabled: bool,
+    /// Most articles on a month's page; a month with more gets a page per day.
+    pub page_items: usize,
+    /// `Cache-Control: max-age` of archive pages that have a newer page.
+    pub cache_seconds: u32,
+}
+
+impl Default for Archives {
+    fn default() -> Self {
+        Archives {
+            enabled: true,
+            page_items: 500,
+            cache_seconds: 86_400,
+        }
+    }
+}
+
+impl Archives {
+    /// The index's page bound: 0 when archives are off.
+    pub(crate) fn bound(&self) -> usize {
+        if self.enabled { self.page_items } else { 0 }
     }
 }
 
@@ -310,6 +342,13 @@ impl Config {
                 "feeds.items",
                 &self.feeds.items.to_string(),
                 "a number of items from 1 to 1000",
+            ));
+        }
+        if !(1..=100_000).contains(&self.archives.page_items) {
+            return Err(invalid(
+                "archives.page_items",
+                &self.archives.page_items.to_string(),
+                "a number of articles from 1 to 100000 (a month with more gets a page per day)",
             ));
         }
         if !(1..=20).contains(&self.store.lock_timeout_seconds) {

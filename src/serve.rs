@@ -98,6 +98,11 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
             config.server.max_age
         ))
         .unwrap_or(hyper::header::HeaderValue::from_static("public")),
+        archive_cache_control: hyper::header::HeaderValue::from_str(&format!(
+            "public, max-age={}",
+            config.archives.cache_seconds
+        ))
+        .unwrap_or(hyper::header::HeaderValue::from_static("public")),
     });
     Ok(Prepared {
         state,

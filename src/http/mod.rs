@@ -56,6 +56,8 @@ pub(crate) struct AppState {
     pub(crate) applied: tokio::sync::watch::Receiver<u64>,
     /// `Cache-Control` of every document, from `[server] max_age`.
     pub(crate) cache_control: header::HeaderValue,
+    /// `Cache-Control` of closed archive pages, from `[archives] cache_seconds`.
+    pub(crate) archive_cache_control: header::HeaderValue,
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).

@@ -48,6 +48,8 @@ pub struct Artifact {
     pub(crate) digest: String,
     /// Newest change among what it shows.
     pub last_modified: Option<DateTime<Utc>>,
+    /// A closed archive page: cached for long (see [`Document::long_cache`]).
+    pub(crate) long_cache: bool,
     /// The strong ETag of each variant (identity, gzip, br), quoted, made once.
     etags: [Bytes; 3],
     /// `last_modified` as an HTTP-date (IMF-fixdate), made once.
@@ -107,6 +109,7 @@ impl Artifact {
             ],
             digest,
             last_modified: doc.last_modified,
+            long_cache: doc.long_cache,
             stored: AtomicBool::new(false),
             file_digest,
             last_used: AtomicU64::new(TICKS.fetch_add(1, Ordering::Relaxed)),
@@ -130,6 +133,7 @@ impl Artifact {
             && (self.len == doc.body.len() || doc.is_unchanged())
             && self.last_modified == doc.last_modified
             && self.kind == doc.kind
+            && self.long_cache == doc.long_cache
     }
 
     /// The bytes of a variant if they are in memory (no I/O, no compression).

@@ -26,11 +26,17 @@ pub(crate) fn robots(site: &Site, has_sitemap: bool, has_news: bool) -> Document
         body: body.into_bytes(),
         last_modified: None,
         fingerprint: None,
+        long_cache: false,
     }
 }
 
 fn title(site: &Site, info: &FeedInfo) -> String {
-    FeedView { info, items: &[] }.title(site)
+    FeedView {
+        info,
+        items: &[],
+        archive: None,
+    }
+    .title(site)
 }
 
 /// The directory's words in the site's language (French, Arabic, else English):
@@ -106,6 +112,7 @@ pub fn opml(site: &Site, feeds: &[FeedInfo]) -> Result<Document, RenderError> {
         body,
         last_modified: None,
         fingerprint: None,
+        long_cache: false,
     })
 }
 
@@ -126,6 +133,7 @@ pub fn html_index(site: &Site, feeds: &[FeedInfo]) -> Result<Document, RenderErr
         body,
         last_modified: None,
         fingerprint: None,
+        long_cache: false,
     })
 }
 

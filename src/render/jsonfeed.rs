@@ -1,6 +1,6 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>), as typed serde structs.
 
-use super::{FeedView, RenderError, guid, paths, w3c_time};
+use super::{FeedView, RenderError, archive, guid, paths, w3c_time};
 use crate::config::Site;
 use crate::model::Article;
 use serde::Serialize;
@@ -14,6 +14,9 @@ struct JsonFeed<'a> {
     description: String,
     language: &'a str,
     authors: Vec<Author<'a>>,
+    /// The next older archive page (JSON Feed's pagination; see `archive`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -58,6 +61,7 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
         authors: vec![Author {
             name: &site.publication_name,
         }],
+        next_url: archive::json_next_url(site, view),
     };
     let json_err = |source| RenderError::Json {
         path: feed_path.clone(),

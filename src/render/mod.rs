@@ -6,6 +6,7 @@
 //! clock (`now` is passed in), or escape text by hand: the rss,
 //! atom_syndication, quick-xml and serde_json crates escape.
 
+mod archive;
 mod atom;
 mod directory;
 mod items;
@@ -25,6 +26,7 @@ use thiserror::Error;
 /// Times in sitemaps and JSON Feed (W3C Datetime: RFC 3339, UTC, whole seconds,
 /// `Z`) are written exactly as the store keeps them: one function for both.
 pub(crate) use crate::model::store_time as w3c_time;
+pub use archive::ArchiveNav;
 pub(crate) use directory::robots;
 pub use directory::{html_index, opml};
 pub use items::RenderedItem;
@@ -81,6 +83,9 @@ pub struct Document {
     /// function of the inputs as the bytes, so equal fingerprints mean equal
     /// bytes. It spares hashing megabytes of sitemap on every change.
     pub(crate) fingerprint: Option<String>,
+    /// A closed archive page (it has a newer one): served with the long
+    /// `[archives] cache_seconds` instead of `[server] max_age`.
+    pub(crate) long_cache: bool,
 }
 
 impl Document {
@@ -99,6 +104,7 @@ impl Document {
             body: Vec::new(),
             last_modified,
             fingerprint: Some(fingerprint),
+            long_cache: false,
         }
     }
 
@@ -121,6 +127,8 @@ pub struct FeedView<'a> {
     pub info: &'a FeedInfo,
     /// Items shown, newest first.
     pub items: &'a [std::sync::Arc<RenderedItem>],
+    /// Its place among the feed's archive pages; `None` when archives are off.
+    pub archive: Option<&'a ArchiveNav>,
 }
 
 impl FeedView<'_> {
@@ -146,16 +154,17 @@ impl FeedView<'_> {
     }
 }
 
-/// The three documents of a feed.
+/// The three documents of a feed, or of one of its archive pages (see `view.archive`).
 pub fn feed_documents(site: &Site, view: &FeedView) -> Result<Vec<Document>, RenderError> {
     let last_modified = view.last_modified();
-    let dir = paths::feed_dir(view.info);
+    let long_cache = view.is_archive_page() && view.archive.is_some_and(|a| a.next.is_some());
     let doc = |name: &str, kind, body| Document {
-        path: format!("{dir}{name}"),
+        path: view.doc_path(name),
         kind,
         body,
         last_modified,
         fingerprint: None,
+        long_cache,
     };
     Ok(vec![
         doc(paths::RSS, DocKind::Rss, rss::render(site, view)?),

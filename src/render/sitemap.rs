@@ -185,6 +185,7 @@ fn part(
         body,
         last_modified,
         fingerprint: Some(fingerprint),
+        long_cache: false,
     }
 }
 
@@ -239,6 +240,7 @@ pub fn sitemap_index(
         body,
         last_modified,
         fingerprint: None,
+        long_cache: false,
     })
 }
 

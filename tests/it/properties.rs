@@ -330,6 +330,7 @@ fn check_feed(
     let view = FeedView {
         info,
         items: std::slice::from_ref(&item),
+        archive: None,
     };
     let docs =
         render::feed_documents(site, &view).map_err(|e| TestCaseError::fail(e.to_string()))?;
