@@ -17,11 +17,12 @@
 //! * [`config`]: `config.toml` and `SYNDIC_*` overrides.
 //! * [`store`]: SQL only: schema, upserts, reads by id, the change log.
 //! * [`index`]: in memory, what deciding needs: per feed its ordered visible
-//!   articles; applying a change says which documents it dirtied and which
+//!   articles and the partition of the older ones into archive pages (RFC
+//!   5005); applying a change says which documents it dirtied and which
 //!   article state ([`index::ArticleKey`]) it freed; time is passed in. Uses the
 //!   store's row types.
 //! * [`render`]: pure functions from views to bytes (RSS, Atom, JSON Feed,
-//!   sitemaps, robots.txt, OPML, HTML directory); a feed item is rendered once
+//!   archive pages, sitemaps, robots.txt, OPML, HTML directory); a feed item is rendered once
 //!   per article version and spliced into every feed showing it.
 //! * [`publish`]: documents to complete artifacts (digest, validators as text,
 //!   encodings), generations swapped atomically, files written under `feeds/`

@@ -122,6 +122,11 @@ impl Artifact {
         &self.etags[encoding as usize]
     }
 
+    /// Whether this is a closed archive page, served with the long `Cache-Control`.
+    pub fn long_cache(&self) -> bool {
+        self.long_cache
+    }
+
     /// `last_modified` as an HTTP-date (`Sun, 29 Nov 2026 08:40:00 GMT`), if any.
     pub(crate) fn http_date(&self) -> Option<&Bytes> {
         self.http_date.as_ref()

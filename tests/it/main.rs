@@ -14,6 +14,7 @@ mod common;
 #[allow(dead_code)]
 mod support;
 
+mod archives;
 mod concurrent_writers;
 mod conformance;
 mod crash;
