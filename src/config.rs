@@ -9,12 +9,16 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 mod features;
+mod network;
 mod store_url;
 mod values;
+mod websub;
 pub use features::Archives;
+pub use network::Network;
 pub use store_url::StoreUrl;
 pub(crate) use store_url::{PgUrl, SslMode};
 pub(crate) use values::{BaseUrl, LanguageTag};
+pub use websub::{BUILTIN_HUB_PATH, HttpUrl, Websub};
 
 /// Everything wrong with a configuration, with where and how to fix it.
 #[derive(Debug, Error)]
@@ -65,6 +69,9 @@ pub struct Config {
     /// Sample data for a first start.
     #[serde(default)]
     pub(crate) demo: Demo,
+    /// WebSub: hubs, the built-in hub, outbound rules.
+    #[serde(default)]
+    pub websub: Websub,
 }
 
 /// `[site]`: the publication.
@@ -86,6 +93,9 @@ pub struct Site {
     /// Authority of the `tag:` URIs used as GUIDs, e.g. `example.ma,2024`.
     /// Set it once and never change it: every reader would see every item as new.
     pub(crate) guid_authority: String,
+    /// The hubs every feed advertises (WebSub), from `[websub]`; not a key.
+    #[serde(skip)]
+    pub hubs: Vec<String>,
 }
 
 /// `[store]`.
@@ -230,10 +240,11 @@ impl Config {
                 _ => {}
             }
         }
-        let config: Config = table
+        let mut config: Config = table
             .try_into()
             .map_err(|e: toml::de::Error| parse_err(e.to_string()))?;
         config.check(path)?;
+        config.site.hubs = config.websub.advertised_hubs(&config.site.public_url);
         Ok(config)
     }
 
@@ -330,6 +341,9 @@ impl Config {
                 &self.store.lock_timeout_seconds.to_string(),
                 "1 to 20 seconds (below the 30 s an HTTP request may take, so that a refused write is answered as refused)",
             ));
+        }
+        if let Some((key, value, expected)) = self.websub.problem() {
+            return Err(invalid(key, &value, expected));
         }
         if !(1..=64).contains(&self.store.pool_size) {
             return Err(invalid(

@@ -39,6 +39,10 @@
 //! * [`build`]: the full pass (batches, bounded memory) shared by `syndic build`
 //!   and `serve`'s start-up, and the demo seed.
 //! * [`import`]: JSON Lines into the store, streaming.
+//! * [`outbound`]: the one HTTP client that sends requests out (WebSub pings,
+//!   and the hub's verifications and deliveries): bounded, and guarded against
+//!   reaching non-public addresses for URLs that others give. Uses only
+//!   [`config`].
 //! * [`watch`]: the loop that keeps everything current; [`metrics`] it keeps.
 //! * [`serve`]: wiring of all the above for `syndic serve`; `cli` parses the
 //!   command line.
@@ -50,6 +54,7 @@ pub mod import;
 pub mod index;
 pub mod metrics;
 pub mod model;
+pub mod outbound;
 pub(crate) mod pipeline;
 pub mod publish;
 pub mod render;
