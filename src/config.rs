@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 mod features;
+mod indexnow;
 mod network;
 mod store_url;
 mod values;
 mod websub;
 pub use features::Archives;
+pub use indexnow::{IndexNow, IndexNowKey};
 pub use network::Network;
 pub use store_url::StoreUrl;
 pub(crate) use store_url::{PgUrl, SslMode};
@@ -66,6 +68,9 @@ pub struct Config {
     /// Feed archives (RFC 5005).
     #[serde(default)]
     pub archives: Archives,
+    /// IndexNow submissions; off without the section.
+    #[serde(default)]
+    pub indexnow: Option<IndexNow>,
     /// Sample data for a first start.
     #[serde(default)]
     pub(crate) demo: Demo,

@@ -43,6 +43,8 @@
 //!   and the hub's verifications and deliveries): bounded, and guarded against
 //!   reaching non-public addresses for URLs that others give. Uses only
 //!   [`config`].
+//! * [`indexnow`]: which changed article URLs to submit to search engines,
+//!   and the task that submits them (through [`outbound`]), off the watch loop.
 //! * [`watch`]: the loop that keeps everything current; [`metrics`] it keeps.
 //! * [`serve`]: wiring of all the above for `syndic serve`; `cli` parses the
 //!   command line.
@@ -52,6 +54,7 @@ pub mod config;
 pub(crate) mod http;
 pub mod import;
 pub mod index;
+pub(crate) mod indexnow;
 pub mod metrics;
 pub mod model;
 pub mod outbound;

@@ -47,6 +47,14 @@ pub struct Metrics {
     pub(crate) store_lock_timeouts: Counter,
     /// Connections closed on arrival because `[server] max_connections` were open.
     pub(crate) connections_refused: Counter,
+    /// IndexNow requests accepted (2xx).
+    pub(crate) indexnow_requests: Counter,
+    /// URLs in accepted IndexNow requests.
+    pub(crate) indexnow_urls: Counter,
+    /// IndexNow requests retried (429, 5xx, transport).
+    pub(crate) indexnow_retries: Counter,
+    /// IndexNow requests given up.
+    pub(crate) indexnow_failures: Counter,
 }
 
 impl Default for Metrics {
@@ -74,8 +82,36 @@ impl Metrics {
             store_up: Gauge::default(),
             connections_refused: Counter::default(),
             store_lock_timeouts: Counter::default(),
+            indexnow_requests: Counter::default(),
+            indexnow_urls: Counter::default(),
+            indexnow_retries: Counter::default(),
+            indexnow_failures: Counter::default(),
             registry: Registry::default(),
         };
+        for (name, help, counter) in [
+            (
+                "indexnow_requests",
+                "IndexNow submissions accepted",
+                &m.indexnow_requests,
+            ),
+            (
+                "indexnow_urls",
+                "URLs in accepted IndexNow submissions",
+                &m.indexnow_urls,
+            ),
+            (
+                "indexnow_retries",
+                "IndexNow submissions retried (429, 5xx, no answer)",
+                &m.indexnow_retries,
+            ),
+            (
+                "indexnow_failures",
+                "IndexNow submissions given up",
+                &m.indexnow_failures,
+            ),
+        ] {
+            registry.register(name, help, counter.clone());
+        }
         registry.register(
             "store_lock_timeouts",
             "Writes refused after waiting [store] lock_timeout_seconds for another writer",

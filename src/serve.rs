@@ -12,7 +12,7 @@ use crate::store::{self, StoreError};
 use crate::watch::{Clock, Nudge, Watcher};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
 /// Why the service could not start.
@@ -37,6 +37,11 @@ struct Prepared {
     /// Writes published documents under `output.dir`; ends once the watcher
     /// (which sends to it) has stopped and everything sent is written.
     mirror_thread: std::thread::JoinHandle<Result<(), crate::publish::DiskError>>,
+    /// IndexNow's settings and the URLs the watcher hands it, when configured.
+    indexnow: Option<(
+        crate::config::IndexNow,
+        tokio::sync::mpsc::UnboundedReceiver<Vec<crate::indexnow::Pending>>,
+    )>,
 }
 
 fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError> {
@@ -85,7 +90,13 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         cursor,
         first,
     };
-    let watcher = Watcher::new(services, start).mirror_to(disk_tx);
+    let mut watcher = Watcher::new(services, start).mirror_to(disk_tx);
+    let mut indexnow = None;
+    if let Some(settings) = config.indexnow.clone() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        watcher = watcher.submit_to(tx);
+        indexnow = Some((settings, rx));
+    }
     let state = Arc::new(AppState {
         config: config.clone(),
         publisher: publisher.clone(),
@@ -109,6 +120,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         watcher,
         nudges,
         mirror_thread,
+        indexnow,
     })
 }
 
@@ -128,7 +140,34 @@ pub async fn serve(
         watcher,
         nudges,
         mirror_thread,
+        indexnow,
     } = prepared;
+    if let Some((settings, urls)) = indexnow {
+        let key_location = settings.key_location.as_ref().map_or_else(
+            || {
+                format!(
+                    "{}{}.txt",
+                    state.config.site.public_url,
+                    settings.key.as_str()
+                )
+            },
+            |l| l.as_str().to_owned(),
+        );
+        let limits = crate::outbound::Limits {
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(30),
+            max_response_bytes: 64 << 10,
+        };
+        let client = crate::outbound::Client::new(limits);
+        let metrics = state.metrics.clone();
+        tokio::spawn(crate::indexnow::run(
+            settings,
+            key_location,
+            client,
+            metrics,
+            urls,
+        ));
+    }
     let watch_thread = std::thread::Builder::new()
         .name("syndic-watch".into())
         .spawn(move || watcher.run(nudges))

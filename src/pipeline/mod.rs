@@ -290,11 +290,19 @@ fn render_unit(sources: &Sources, unit: Unit) -> Result<Vec<Document>, UnitError
             render::news_sitemap_from(site, &entries, &rendered, index.change_time(unit))
                 .map_err(render_err)
         }
-        Unit::Robots => Ok(vec![render::robots(
-            site,
-            sitemaps.has(Unit::SitemapIndex, paths::SITEMAP_INDEX),
-            sitemaps.has(Unit::News, paths::NEWS_SITEMAP),
-        )]),
+        Unit::Robots => {
+            let robots = render::robots(
+                site,
+                sitemaps.has(Unit::SitemapIndex, paths::SITEMAP_INDEX),
+                sitemaps.has(Unit::News, paths::NEWS_SITEMAP),
+            );
+            // The IndexNow key file goes with robots.txt: both are for crawlers.
+            let key = config.indexnow.as_ref().map(|i| i.key.as_str());
+            Ok([robots]
+                .into_iter()
+                .chain(key.map(render::indexnow_key_file))
+                .collect())
+        }
         Unit::Directory => {
             let feeds: Vec<_> = index
                 .feeds()

@@ -9,6 +9,7 @@
 mod archive;
 mod atom;
 mod directory;
+mod indexnow;
 mod items;
 mod jsonfeed;
 mod news;
@@ -29,6 +30,7 @@ pub(crate) use crate::model::store_time as w3c_time;
 pub use archive::ArchiveNav;
 pub(crate) use directory::robots;
 pub use directory::{html_index, opml};
+pub(crate) use indexnow::key_file as indexnow_key_file;
 pub use items::RenderedItem;
 pub use news::{news_entry, news_sitemap, news_sitemap_from};
 pub use sitemap::{SitemapRef, UrlEntry, month_sitemaps, sitemap_index};

@@ -30,11 +30,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // Orchestration: wires the stages it names.
     ("import", &["store"]),
+    // IndexNow: URLs of changes (store), sent by the outbound client, counted.
+    ("indexnow", &["store", "outbound", "metrics"]),
     ("pipeline", &["store", "index", "render", "publish"]),
     // watch reloads from a full scan and starts from the first full pass (build).
     (
         "watch",
-        &["store", "index", "pipeline", "publish", "metrics", "build"],
+        &[
+            "store", "index", "pipeline", "publish", "metrics", "build", "indexnow",
+        ],
     ),
     (
         "build",
@@ -44,6 +48,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "serve",
         &[
             "store", "index", "pipeline", "publish", "http", "watch", "build", "metrics",
+            "indexnow", "outbound",
         ],
     ),
     (
@@ -59,7 +64,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// HTTP crates, and the only modules that may use them.
 const HTTP_CRATES: &[&str] = &["hyper", "hyper_util", "headers", "http"];
-const HTTP_USERS: &[&str] = &["http", "outbound", "serve", "main", "cli"];
+const HTTP_USERS: &[&str] = &["http", "outbound", "indexnow", "serve", "main", "cli"];
 
 /// Whether a line names `name::…` as a crate (not `crate::name::…` or `x_name::`).
 fn uses_crate(line: &str, name: &str) -> bool {

@@ -27,6 +27,7 @@ mod http_bodies;
 mod http_live;
 mod http_server;
 mod import_cli;
+mod indexnow;
 mod judges;
 mod layers;
 mod log_floor;

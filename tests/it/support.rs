@@ -94,6 +94,8 @@ pub struct Options {
     pub items: usize,
     /// Seed the empty store with `samples/articles.jsonl`.
     pub seed: bool,
+    /// TOML appended to the configuration (whole sections, e.g. `[indexnow]`).
+    pub extra: String,
 }
 
 impl Default for Options {
@@ -107,6 +109,7 @@ impl Default for Options {
             max_connections_per_address: None,
             items: 50,
             seed: true,
+            extra: String::new(),
         }
     }
 }
@@ -180,6 +183,7 @@ max_age = {MAX_AGE}
             text.push_str(&format!("seed_as_of = \"{SAMPLES_AS_OF}\"\n"));
         }
     }
+    text.push_str(&opts.extra);
     text
 }
 
