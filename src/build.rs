@@ -41,7 +41,9 @@ pub fn load_index(
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<(Index, u64), StoreError> {
-    load_into(crate::index::Loader::new(config.feeds.items, now), store)
+    let loader =
+        crate::index::Loader::new(config.feeds.items, now).archives(config.archives.bound());
+    load_into(loader, store)
 }
 
 /// [`load_index`] into `loader` (a fresh one, or one numbering terms as a
@@ -90,9 +92,12 @@ pub fn render_all(
 fn full_pass_batches(index: &Index) -> Vec<Dirty> {
     let feeds: Vec<Unit> = index.feeds_by_reach().into_iter().map(Unit::Feed).collect();
     let months: Vec<Unit> = index.months().into_iter().map(Unit::Month).collect();
+    let archives = pipeline::archive_units(index);
     let feed_batches = feeds.chunks(FEEDS_PER_BATCH);
+    let archive_batches = archives.chunks(FEEDS_PER_BATCH);
     let month_batches = months.chunks(MONTHS_PER_BATCH);
     feed_batches
+        .chain(archive_batches)
         .chain(month_batches)
         .map(|c| c.iter().copied().collect::<Dirty>())
         .chain([Dirty::from([Unit::News, Unit::Robots, Unit::Directory])])
@@ -223,12 +228,20 @@ fn log_failures(outcome: &Outcome) -> &[pipeline::UnitError] {
     &outcome.failures
 }
 
-/// How many feeds show each article: the build's plan for its item cache.
+/// How many feeds and archive pages show each article: the build's plan for
+/// its item cache.
 fn planned_uses(index: &Index) -> HashMap<ArticleKey, u32> {
     let mut uses: HashMap<ArticleKey, u32> = HashMap::new();
     for key in index.feeds() {
         for (article, _) in index.feed_slots(key) {
             *uses.entry(article).or_default() += 1;
+        }
+    }
+    for unit in pipeline::archive_units(index) {
+        if let Unit::Archive(key, period) = unit {
+            for (article, _) in index.archive_slots(key, period) {
+                *uses.entry(article).or_default() += 1;
+            }
         }
     }
     uses

@@ -8,10 +8,14 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+mod features;
+mod indexnow;
 mod network;
 mod store_url;
 mod values;
 mod websub;
+pub use features::Archives;
+pub use indexnow::{IndexNow, IndexNowKey};
 pub use network::Network;
 pub use store_url::StoreUrl;
 pub(crate) use store_url::{PgUrl, SslMode};
@@ -61,6 +65,12 @@ pub struct Config {
     /// The HTTP service.
     #[serde(default)]
     pub server: Server,
+    /// Feed archives (RFC 5005).
+    #[serde(default)]
+    pub archives: Archives,
+    /// IndexNow submissions; off without the section.
+    #[serde(default)]
+    pub indexnow: Option<IndexNow>,
     /// Sample data for a first start.
     #[serde(default)]
     pub(crate) demo: Demo,
@@ -321,6 +331,13 @@ impl Config {
                 "feeds.items",
                 &self.feeds.items.to_string(),
                 "a number of items from 1 to 1000",
+            ));
+        }
+        if !(1..=100_000).contains(&self.archives.page_items) {
+            return Err(invalid(
+                "archives.page_items",
+                &self.archives.page_items.to_string(),
+                "a number of articles from 1 to 100000 (a month with more gets a page per day)",
             ));
         }
         if !(1..=20).contains(&self.store.lock_timeout_seconds) {

@@ -17,11 +17,12 @@
 //! * [`config`]: `config.toml` and `SYNDIC_*` overrides.
 //! * [`store`]: SQL only: schema, upserts, reads by id, the change log.
 //! * [`index`]: in memory, what deciding needs: per feed its ordered visible
-//!   articles; applying a change says which documents it dirtied and which
+//!   articles and the partition of the older ones into archive pages (RFC
+//!   5005); applying a change says which documents it dirtied and which
 //!   article state ([`index::ArticleKey`]) it freed; time is passed in. Uses the
 //!   store's row types.
 //! * [`render`]: pure functions from views to bytes (RSS, Atom, JSON Feed,
-//!   sitemaps, robots.txt, OPML, the HTML directory and each feed's HTML page,
+//!   archive pages, sitemaps, robots.txt, OPML, the HTML directory and each feed's HTML page,
 //!   the stylesheet of a feed opened in a browser); a feed item (and its
 //!   page `<li>`) is rendered once per article version and spliced into every
 //!   feed showing it.
@@ -54,6 +55,8 @@
 //!   subscribers through the guarded outbound client, each delivery claimed
 //!   in the store so that one replica sends it. Fed by [`watch`] with what
 //!   each regeneration rendered ([`pipeline`]'s feed heads); answered by [`http`].
+//! * [`indexnow`]: which changed article URLs to submit to search engines,
+//!   and the task that submits them (through [`outbound`]), off the watch loop.
 //! * [`watch`]: the loop that keeps everything current; [`metrics`] it keeps.
 //! * [`serve`]: wiring of all the above for `syndic serve`; `cli` parses the
 //!   command line.
@@ -64,6 +67,7 @@ pub(crate) mod http;
 pub(crate) mod hub;
 pub mod import;
 pub mod index;
+pub(crate) mod indexnow;
 pub mod metrics;
 pub mod model;
 pub mod outbound;

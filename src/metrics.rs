@@ -65,6 +65,14 @@ pub struct Metrics {
     pub(crate) compressions: Counter,
     /// 1 when start-up served the mirror its manifest described (no full pass).
     pub(crate) started_from_manifest: Gauge,
+    /// IndexNow requests accepted (2xx).
+    pub(crate) indexnow_requests: Counter,
+    /// URLs in accepted IndexNow requests.
+    pub(crate) indexnow_urls: Counter,
+    /// IndexNow requests retried (429, 5xx, transport).
+    pub(crate) indexnow_retries: Counter,
+    /// IndexNow requests given up.
+    pub(crate) indexnow_failures: Counter,
     /// The disk mirror, as last observed.
     mirror: MirrorMetrics,
 }
@@ -129,8 +137,36 @@ impl Metrics {
             hub: HubMetrics::default(),
             websub_pings: Family::default(),
             started_from_manifest: Gauge::default(),
+            indexnow_requests: Counter::default(),
+            indexnow_urls: Counter::default(),
+            indexnow_retries: Counter::default(),
+            indexnow_failures: Counter::default(),
             registry: Registry::default(),
         };
+        for (name, help, counter) in [
+            (
+                "indexnow_requests",
+                "IndexNow submissions accepted",
+                &m.indexnow_requests,
+            ),
+            (
+                "indexnow_urls",
+                "URLs in accepted IndexNow submissions",
+                &m.indexnow_urls,
+            ),
+            (
+                "indexnow_retries",
+                "IndexNow submissions retried (429, 5xx, no answer)",
+                &m.indexnow_retries,
+            ),
+            (
+                "indexnow_failures",
+                "IndexNow submissions given up",
+                &m.indexnow_failures,
+            ),
+        ] {
+            registry.register(name, help, counter.clone());
+        }
         m.mirror.register(&mut registry);
         m.hub.register(&mut registry);
         registry.register(

@@ -12,7 +12,7 @@ use crate::store::{self, StoreError};
 use crate::watch::{Clock, Nudge, Watcher};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
 /// Why the service could not start.
@@ -37,6 +37,11 @@ struct Prepared {
     /// Writes published documents under `output.dir`; ends once the watcher
     /// (which sends to it) has stopped and everything sent is written.
     mirror_thread: std::thread::JoinHandle<()>,
+    /// IndexNow's settings and the URLs the watcher hands it, when configured.
+    indexnow: Option<(
+        crate::config::IndexNow,
+        tokio::sync::mpsc::UnboundedReceiver<Vec<crate::indexnow::Pending>>,
+    )>,
 }
 
 fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError> {
@@ -102,6 +107,12 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         let told = Box::new(move |dirs, cursor| hub.rendered(dirs, cursor));
         watcher = watcher.keeping_heads(heads, told);
     }
+    let mut indexnow = None;
+    if let Some(settings) = config.indexnow.clone() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        watcher = watcher.submit_to(tx);
+        indexnow = Some((settings, rx));
+    }
     let state = Arc::new(AppState {
         config: config.clone(),
         publisher: publisher.clone(),
@@ -116,12 +127,18 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         .unwrap_or(hyper::header::HeaderValue::from_static("public")),
         loads: Default::default(),
         hub,
+        archive_cache_control: hyper::header::HeaderValue::from_str(&format!(
+            "public, max-age={}",
+            config.archives.cache_seconds
+        ))
+        .unwrap_or(hyper::header::HeaderValue::from_static("public")),
     });
     Ok(Prepared {
         state,
         watcher,
         nudges,
         mirror_thread,
+        indexnow,
     })
 }
 
@@ -192,8 +209,10 @@ pub async fn serve(
         watcher,
         nudges,
         mirror_thread,
+        indexnow,
     } = prepared;
     let watcher = with_pings(watcher, &state);
+    start_indexnow(&state, indexnow);
     let watch_thread = std::thread::Builder::new()
         .name("syndic-watch".into())
         .spawn(move || watcher.run(nudges))
@@ -262,6 +281,45 @@ fn write_manifest(state: &AppState, watcher: &Watcher) {
     ) {
         Ok(()) => tracing::info!(cursor = watcher.cursor(), "manifest of the mirror written"),
         Err(why) => tracing::warn!(%why, "no manifest written; the next start renders everything"),
+    }
+}
+
+/// Starts the IndexNow submitter, when configured, on the runtime.
+fn start_indexnow(
+    state: &AppState,
+    indexnow: Option<(
+        crate::config::IndexNow,
+        tokio::sync::mpsc::UnboundedReceiver<Vec<crate::indexnow::Pending>>,
+    )>,
+) {
+    let Some((settings, urls)) = indexnow else {
+        return;
+    };
+    {
+        let key_location = settings.key_location.as_ref().map_or_else(
+            || {
+                format!(
+                    "{}{}.txt",
+                    state.config.site.public_url,
+                    settings.key.as_str()
+                )
+            },
+            |l| l.as_str().to_owned(),
+        );
+        let limits = crate::outbound::Limits {
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(30),
+            max_response_bytes: 64 << 10,
+        };
+        let client = crate::outbound::Client::new(limits);
+        let metrics = state.metrics.clone();
+        tokio::spawn(crate::indexnow::run(
+            settings,
+            key_location,
+            client,
+            metrics,
+            urls,
+        ));
     }
 }
 

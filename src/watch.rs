@@ -117,6 +117,8 @@ pub struct Watcher {
     /// Told after each commit which feed folders were rendered, and the
     /// cursor (the built-in WebSub hub).
     on_render: Option<OnRender>,
+    /// Where URLs to submit to IndexNow go (`None`: IndexNow is off).
+    indexnow: Option<tokio::sync::mpsc::UnboundedSender<Vec<crate::indexnow::Pending>>>,
 }
 
 /// See [`Watcher::keeping_heads`].
@@ -185,7 +187,17 @@ impl Watcher {
             },
             next_prune: None,
             on_render: None,
+            indexnow: None,
         }
+    }
+
+    /// Hands the URLs of changed articles to the IndexNow task (never waits).
+    pub(crate) fn submit_to(
+        mut self,
+        urls: tokio::sync::mpsc::UnboundedSender<Vec<crate::indexnow::Pending>>,
+    ) -> Watcher {
+        self.indexnow = Some(urls);
+        self
     }
 
     /// Sends what each commit changes to `disk` (the mirror).
@@ -394,6 +406,7 @@ impl Watcher {
             }
             let mut rows: std::collections::HashMap<String, _> =
                 rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+            self.queue_indexnow(&changes, &rows);
             for id in ids {
                 let (index, caches) = (&mut self.index, &self.caches);
                 dirty.extend(pipeline::apply_change(index, caches, id, rows.remove(id)));
@@ -423,6 +436,25 @@ impl Watcher {
 }
 
 impl Watcher {
+    /// Hands IndexNow the URLs these changes call for; a store error only
+    /// costs the submission (logged), never the pass.
+    fn queue_indexnow(
+        &self,
+        changes: &[crate::store::Change],
+        rows: &std::collections::HashMap<String, crate::store::MetaRow>,
+    ) {
+        let Some(urls) = &self.indexnow else {
+            return;
+        };
+        match crate::indexnow::pending(&*self.store, changes, rows, self.clock.now()) {
+            Ok(pending) if !pending.is_empty() => drop(urls.send(pending)),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "IndexNow: URLs of changes not read; not submitted")
+            }
+        }
+    }
+
     /// A fresh index from a full scan, as start-up makes it, and every document
     /// rendered again from it: those of the new index and those published now
     /// (documents of feeds and months that are gone are removed). Feed keys keep

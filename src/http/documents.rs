@@ -155,7 +155,11 @@ async fn respond<B>(
     if let Some(lm) = artifact.http_date().and_then(header_value) {
         h.insert(header::LAST_MODIFIED, lm);
     }
-    h.insert(header::CACHE_CONTROL, state.cache_control.clone());
+    let cache_control = match artifact.long_cache {
+        true => &state.archive_cache_control,
+        false => &state.cache_control,
+    };
+    h.insert(header::CACHE_CONTROL, cache_control.clone());
     // One allocation, taken over by the header value: `<{paths::url}>; rel="self"`.
     let (public_url, path) = (&state.config.site.public_url, &artifact.path);
     if let Ok(link) = HeaderValue::try_from(format!("<{public_url}{path}>; rel=\"self\"")) {

@@ -64,6 +64,8 @@ pub(crate) struct AppState {
     pub(crate) loads: loads::Loads,
     /// The built-in WebSub hub, when `[websub] builtin_hub` is on.
     pub(crate) hub: Option<Arc<crate::hub::Hub>>,
+    /// `Cache-Control` of closed archive pages, from `[archives] cache_seconds`.
+    pub(crate) archive_cache_control: header::HeaderValue,
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).

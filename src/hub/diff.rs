@@ -81,6 +81,7 @@ pub(crate) fn diff(
     let view = FeedView {
         info: &head.info,
         items: &fresh,
+        archive: None,
     };
     Ok(Diff {
         body: render::feed_document(site, &view, kind)?,

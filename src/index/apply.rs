@@ -92,6 +92,8 @@ impl Index {
         if !self.is_live(idx) {
             return;
         }
+        let near = self.archives_near(idx);
+        let mut renamed_feeds = Vec::new();
         let items = self.items;
         let entries = &self.entries;
         let e = super::entry(entries, idx);
@@ -109,10 +111,14 @@ impl Index {
                 rank < items || renamed,
                 members.len() == 1 || renamed,
             );
+            if renamed {
+                renamed_feeds.push(FeedKey { kind, term });
+            }
         }
         let month = Month::of(e.published);
         insert_sorted(entries, self.months.entry(month).or_default(), idx);
         dirty.extend([Unit::Month(month), Unit::SitemapIndex]);
+        self.note_archives_near(idx, near, &renamed_feeds, dirty);
         if self.in_news(idx) {
             dirty.insert(Unit::News);
         }
@@ -130,6 +136,8 @@ impl Index {
         if self.in_news(idx) {
             dirty.insert(Unit::News);
         }
+        let near = self.archives_near(idx);
+        let mut renamed_feeds = Vec::new();
         let items = self.items;
         let entries = &self.entries;
         let e = super::entry(entries, idx);
@@ -153,6 +161,9 @@ impl Index {
                 shown,
                 members.is_empty() || renamed,
             );
+            if renamed {
+                renamed_feeds.push(FeedKey { kind, term });
+            }
         }
         let month = Month::of(e.published);
         if let Some(list) = self.months.get_mut(&month) {
@@ -162,6 +173,34 @@ impl Index {
             }
         }
         dirty.extend([Unit::Month(month), Unit::SitemapIndex]);
+        self.note_archives_near(idx, near, &renamed_feeds, dirty);
+    }
+
+    /// Every feed of a live entry, seen before it is linked or unlinked (see `archives`).
+    fn archives_near(&self, idx: u32) -> Vec<super::archives::Near> {
+        let e = self.entry(idx);
+        let terms = e.terms().map(|(kind, spelling)| FeedKey {
+            kind,
+            term: self.terms[kind.term_slot()].term_of(spelling),
+        });
+        std::iter::once(FeedKey::GLOBAL)
+            .chain(terms)
+            .filter_map(|key| self.near(key, idx))
+            .collect()
+    }
+
+    /// Notes the archive pages a link or unlink dirtied.
+    fn note_archives_near(
+        &self,
+        idx: u32,
+        near: Vec<super::archives::Near>,
+        renamed: &[FeedKey],
+        dirty: &mut Dirty,
+    ) {
+        for before in near {
+            let was_renamed = renamed.contains(&before.key());
+            self.note_archives(idx, before, was_renamed, dirty);
+        }
     }
 }
 

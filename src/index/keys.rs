@@ -71,6 +71,57 @@ impl Month {
     }
 }
 
+/// The period an archive page covers: a calendar month (UTC) of first
+/// publication, or one day of it when the month holds more archived articles
+/// than a page may (see `index::archives`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Period {
+    /// `YYYYMM`.
+    Month(Month),
+    /// `YYYYMMDD`.
+    Day(u32),
+}
+
+impl Period {
+    /// `2026-11` or `2026-11-29`: the page's folder name.
+    pub fn label(self) -> String {
+        match self {
+            Period::Month(m) => m.label(),
+            Period::Day(d) => format!("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100),
+        }
+    }
+
+    /// The first second of the period and the first after it (UNIX times).
+    pub(crate) fn bounds(self) -> (i64, i64) {
+        use chrono::{Days, Months, NaiveDate};
+        let (start, next) = match self {
+            Period::Month(Month(m)) => {
+                let start = NaiveDate::from_ymd_opt((m / 100) as i32, m % 100, 1);
+                (
+                    start,
+                    start.and_then(|s| s.checked_add_months(Months::new(1))),
+                )
+            }
+            Period::Day(d) => {
+                let start = NaiveDate::from_ymd_opt((d / 10000) as i32, d / 100 % 100, d % 100);
+                (start, start.and_then(|s| s.checked_add_days(Days::new(1))))
+            }
+        };
+        let unix = |d: Option<NaiveDate>| {
+            d.and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map_or(i64::MAX, |t| t.and_utc().timestamp())
+        };
+        (unix(start), unix(next))
+    }
+
+    /// The day of a UNIX time.
+    pub(crate) fn day_of(unix: i64) -> Period {
+        use chrono::Datelike;
+        let t = chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default();
+        Period::Day(t.year().max(0) as u32 * 10000 + t.month() * 100 + t.day())
+    }
+}
+
 /// A piece of output rendered as one: a feed (three formats), a month of the
 /// sitemap, the sitemap index, the news sitemap, robots.txt, or the directory
 /// (OPML, HTML), which changes when the set of feeds changes. Units render in
@@ -79,6 +130,8 @@ impl Month {
 pub enum Unit {
     /// A feed in RSS, Atom and JSON Feed.
     Feed(FeedKey),
+    /// One archive page of a feed (RFC 5005), in the three formats.
+    Archive(FeedKey, Period),
     /// The sitemap file(s) of one month.
     Month(Month),
     /// `sitemap.xml`.

@@ -4,12 +4,14 @@
 //! each section, tag and author) and per sitemap month the ordered list of its
 //! visible articles; the embargo queue; the [`ArticleKey`] of each article's
 //! current state; per document the last time an article left it (folded from
-//! the change log, see `changes`). Applying a change returns the [`Unit`]s it
+//! the change log, see `changes`); the partition of each feed's older articles
+//! into archive pages (see `archives`). Applying a change returns the [`Unit`]s it
 //! dirtied and the key it freed (see [`Applied`]); moving the clock returns the
 //! units it dirtied, and [`Index::next_deadline`] says when time alone will next
 //! change something. Must not: read the store, the clock (time is passed in) or
 //! article text.
 
+mod archives;
 mod changes;
 mod ids;
 mod keys;
@@ -17,6 +19,7 @@ mod terms;
 #[cfg(test)]
 mod tests;
 
+pub use keys::Period;
 pub(crate) use keys::{ArticleKey, Unit};
 pub use keys::{FeedKey, FeedKind, Month};
 pub(crate) use terms::Terms;
@@ -77,6 +80,9 @@ pub struct Index {
     months: BTreeMap<Month, Vec<u32>>,
     embargoed: BTreeSet<(i64, u32)>,
     changed: changes::ChangeTimes,
+    /// Most archived articles on a page before its month is split by day; 0:
+    /// no archives (see `archives`).
+    archive_bound: usize,
 }
 
 /// Oldest first; among equal times, greater id first, so that reading a list
@@ -127,6 +133,7 @@ impl Index {
             months: BTreeMap::new(),
             embargoed: BTreeSet::new(),
             changed: Default::default(),
+            archive_bound: 0,
         }
     }
 
@@ -234,8 +241,16 @@ impl Loader {
     /// An empty index that numbers terms as `old` does (see [`Terms::emptied`]).
     pub(crate) fn numbered_like(old: &Index, now: DateTime<Utc>) -> Loader {
         let mut index = Index::new(old.items, now);
+        index.archive_bound = old.archive_bound;
         index.terms = [0, 1, 2].map(|i| old.terms[i].emptied());
         Loader(index)
+    }
+
+    /// Archive pages of at most `bound` articles before a month is split by
+    /// day; 0 (the default) turns archives off.
+    pub(crate) fn archives(mut self, bound: usize) -> Loader {
+        self.0.set_archive_bound(bound);
+        self
     }
 
     /// Adds one article.

@@ -208,3 +208,78 @@ fn every_applied_state_gets_a_key_of_its_own_and_frees_the_last() {
     let other = Index::load(50, at(20), vec![row("a", 1, "Maroc", &[])]);
     assert_ne!(other.key_of("a"), Some(first));
 }
+
+#[test]
+fn archive_pages_partition_the_older_articles_by_month_then_day() {
+    // Hours from 2026-11-29 00:00: a, b in November; c, d, e on 1 December,
+    // f on 2 December (shown: the feed shows 1 item).
+    let hours = [
+        ("a", -30),
+        ("b", -20),
+        ("c", 50),
+        ("d", 51),
+        ("e", 52),
+        ("f", 75),
+    ];
+    let rows = hours.iter().map(|&(id, h)| row(id, h, "Maroc", &[]));
+    let mut loader = Loader::new(1, at(100)).archives(2);
+    rows.for_each(|r| loader.add(r));
+    let mut index = loader.finish();
+    let global = FeedKey::GLOBAL;
+    let (nov, dec1) = (Period::Month(Month(202611)), Period::Day(20261201));
+    // December holds 3 archived articles > 2: split by day.
+    assert_eq!(index.archive_pages(global), vec![nov, dec1]);
+    assert_eq!(index.newest_archive(global), Some(dec1));
+    let ids = |p| -> Vec<String> {
+        index
+            .archive_slots(global, p)
+            .iter()
+            .map(|(_, id)| id.to_string())
+            .collect()
+    };
+    assert_eq!(ids(dec1), ["e", "d", "c"]);
+    assert_eq!(ids(nov), ["b", "a"]);
+    assert!(
+        ids(Period::Month(Month(202612))).is_empty(),
+        "split: no month page"
+    );
+    assert_eq!(index.archive_neighbours(global, nov), (None, Some(dec1)));
+    assert_eq!(index.archive_neighbours(global, dec1), (Some(nov), None));
+    // Deleting d brings December back to 2: one month page; the change dirties
+    // the pages that vanished and appeared and their neighbour.
+    let dirty = index.apply("d", None).dirty;
+    let dec = Period::Month(Month(202612));
+    assert_eq!(index.archive_pages(global), vec![nov, dec]);
+    for p in [nov, dec1, dec] {
+        assert!(
+            dirty.contains(&Unit::Archive(global, p)),
+            "{p:?} not dirtied"
+        );
+    }
+    assert!(
+        dirty.contains(&Unit::Feed(global)),
+        "its prev-archive link moved"
+    );
+    // A new article pushes f out of the current document onto the newest
+    // month, which splits again (3 > 2): December's pages, and November's
+    // next-archive link, change; an edit of a November article re-renders
+    // November's page only.
+    let dirty = index.apply("g", Some(row("g", 90, "Maroc", &[]))).dirty;
+    let dec2 = Period::Day(20261202);
+    assert_eq!(index.archive_pages(global), vec![nov, dec1, dec2]);
+    for p in [dec, dec1, dec2, nov] {
+        assert!(
+            dirty.contains(&Unit::Archive(global, p)),
+            "{p:?} not dirtied"
+        );
+    }
+    let dirty = index.apply("a", Some(row("a", -30, "Maroc", &[]))).dirty;
+    // (in each of the article's feeds: global, section, author)
+    let pages: Vec<&Unit> = dirty
+        .iter()
+        .filter(|u| matches!(u, Unit::Archive(k, _) if *k == global))
+        .collect();
+    assert_eq!(pages, [&Unit::Archive(global, nov)]);
+    let elsewhere = |u: &Unit| matches!(u, Unit::Archive(_, p) if *p != nov);
+    assert!(!dirty.iter().any(elsewhere), "{dirty:?}");
+}

@@ -51,7 +51,7 @@ impl Index {
         self.global.len()
     }
 
-    fn members(&self, key: FeedKey) -> &[u32] {
+    pub(super) fn members(&self, key: FeedKey) -> &[u32] {
         match key.kind {
             FeedKind::Global => &self.global,
             kind => {
@@ -157,7 +157,7 @@ impl Index {
             .collect()
     }
 
-    fn key_and_id(&self, idx: u32) -> (ArticleKey, &str) {
+    pub(super) fn key_and_id(&self, idx: u32) -> (ArticleKey, &str) {
         (self.key(idx), &*self.entry(idx).id)
     }
 

@@ -13,9 +13,9 @@
 //! [`SitemapFiles`] it records) or touch HTTP.
 
 use crate::config::Config;
-use crate::index::{ArticleKey, Dirty, FeedKey, Index, Unit};
+use crate::index::{ArticleKey, Dirty, FeedKey, Index, Period, Unit};
 use crate::publish::{Published, Publisher, Staging};
-use crate::render::{self, Document, FeedView, RenderError, paths};
+use crate::render::{self, ArchiveNav, Document, FeedView, RenderError, paths};
 use crate::store::{MetaRow, Store, StoreError};
 use thiserror::Error;
 
@@ -72,6 +72,7 @@ pub struct Outcome {
 /// Every unit the index implies: a full build.
 pub(crate) fn all_units(index: &Index) -> Dirty {
     let mut units: Dirty = index.feeds().into_iter().map(Unit::Feed).collect();
+    units.extend(archive_units(index));
     units.extend(index.months().into_iter().map(Unit::Month));
     units.extend([
         Unit::SitemapIndex,
@@ -80,6 +81,25 @@ pub(crate) fn all_units(index: &Index) -> Dirty {
         Unit::Directory,
     ]);
     units
+}
+
+/// Every archive page of every feed, a period's pages of all feeds together
+/// (oldest first), so that a pass meets an article's pages close together.
+pub(crate) fn archive_units(index: &Index) -> Vec<Unit> {
+    let mut pages: Vec<(Period, FeedKey)> = index
+        .feeds()
+        .into_iter()
+        .flat_map(|key| index.archive_pages(key).into_iter().map(move |p| (p, key)))
+        .collect();
+    let month = |p: Period| match p {
+        Period::Month(m) => m.0,
+        Period::Day(d) => d / 100,
+    };
+    pages.sort_unstable_by_key(|&(p, key)| (month(p), key, p));
+    pages
+        .into_iter()
+        .map(|(p, key)| Unit::Archive(key, p))
+        .collect()
 }
 
 /// What rendering reads from.
@@ -165,7 +185,7 @@ pub(crate) fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Ou
     directory::follows(&mut units, false);
     let (parallel, ordered): (Vec<Unit>, Vec<Unit>) = units
         .iter()
-        .partition(|u| matches!(u, Unit::Feed(_) | Unit::Month(_)));
+        .partition(|u| matches!(u, Unit::Feed(_) | Unit::Archive(..) | Unit::Month(_)));
     let mut outcome = Outcome::default();
     let mut staging = publisher.stage();
     for (unit, result) in render_parallel(sources, &parallel) {
@@ -249,6 +269,7 @@ fn render_unit(sources: &Sources, unit: Unit) -> Result<Vec<Document>, UnitError
     };
     match unit {
         Unit::Feed(key) => render_feed(sources, key, unit),
+        Unit::Archive(key, period) => render_archive(sources, key, period, unit),
         Unit::Month(month) => {
             let links = sources
                 .caches
@@ -290,11 +311,19 @@ fn render_unit(sources: &Sources, unit: Unit) -> Result<Vec<Document>, UnitError
             render::news_sitemap_from(site, &entries, &rendered, index.change_time(unit))
                 .map_err(render_err)
         }
-        Unit::Robots => Ok(vec![render::robots(
-            site,
-            sitemaps.has(Unit::SitemapIndex, paths::SITEMAP_INDEX),
-            sitemaps.has(Unit::News, paths::NEWS_SITEMAP),
-        )]),
+        Unit::Robots => {
+            let robots = render::robots(
+                site,
+                sitemaps.has(Unit::SitemapIndex, paths::SITEMAP_INDEX),
+                sitemaps.has(Unit::News, paths::NEWS_SITEMAP),
+            );
+            // The IndexNow key file goes with robots.txt: both are for crawlers.
+            let key = config.indexnow.as_ref().map(|i| i.key.as_str());
+            Ok([robots]
+                .into_iter()
+                .chain(key.map(render::indexnow_key_file))
+                .collect())
+        }
         Unit::Directory => directory::render(sources, unit),
     }
 }
@@ -304,12 +333,48 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
     if !index.feed_exists(key) {
         return Ok(Vec::new());
     }
-    let articles = index.feed_slots(key);
+    let nav = config.archives.enabled.then(|| ArchiveNav {
+        prev: index.newest_archive(key).map(Period::label),
+        ..ArchiveNav::default()
+    });
+    feed_view_documents(sources, key, unit, &index.feed_slots(key), nav.as_ref())
+}
+
+/// An archive page: no documents when the feed has no such page (any more).
+fn render_archive(
+    sources: &Sources,
+    key: FeedKey,
+    period: Period,
+    unit: Unit,
+) -> Result<Vec<Document>, UnitError> {
+    let index = sources.index;
+    let articles = index.archive_slots(key, period);
+    if articles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (prev, next) = index.archive_neighbours(key, period);
+    let nav = ArchiveNav {
+        page: Some(period.label()),
+        prev: prev.map(Period::label),
+        next: next.map(Period::label),
+    };
+    feed_view_documents(sources, key, unit, &articles, Some(&nav))
+}
+
+/// The documents of a feed view over `articles` (newest first).
+fn feed_view_documents(
+    sources: &Sources,
+    key: FeedKey,
+    unit: Unit,
+    articles: &[(ArticleKey, &str)],
+    archive: Option<&ArchiveNav>,
+) -> Result<Vec<Document>, UnitError> {
+    let Sources { config, index, .. } = *sources;
     let what = || describe(index, unit);
     let items = sources
         .caches
         .items
-        .get(sources, &articles)
+        .get(sources, articles)
         .map_err(|e| match e {
             ItemError::Store(source) => UnitError::Store {
                 unit,
@@ -330,6 +395,7 @@ fn render_feed(sources: &Sources, key: FeedKey, unit: Unit) -> Result<Vec<Docume
     let view = FeedView {
         info: &info,
         items: &items,
+        archive,
     };
     render::feed_documents(&config.site, &view, websub_hub(config)).map_err(|source| {
         UnitError::Render {
@@ -369,6 +435,10 @@ pub(super) fn describe(index: &Index, unit: Unit) -> String {
             let dir = paths::feed_dir(&index.feed_info(key));
             let files = [paths::ATOM, paths::JSON, paths::PAGE].join(", ");
             format!("{dir}{} ({files})", paths::RSS)
+        }
+        Unit::Archive(key, period) => {
+            let dir = paths::feed_dir(&index.feed_info(key));
+            format!("{dir}archive/{}/ (3 formats)", period.label())
         }
         Unit::Month(month) => format!("sitemaps/{}.xml", month.label()),
         Unit::SitemapIndex => paths::SITEMAP_INDEX.into(),

@@ -125,6 +125,7 @@ mod tests {
             body: b"x".to_vec(),
             last_modified: None,
             fingerprint: fingerprint.map(str::to_owned),
+            long_cache: false,
         }
     }
 

@@ -48,6 +48,8 @@ pub struct Artifact {
     pub(crate) digest: String,
     /// Newest change among what it shows.
     pub last_modified: Option<DateTime<Utc>>,
+    /// A closed archive page: cached for long (see [`Document::long_cache`]).
+    pub(crate) long_cache: bool,
     /// The strong ETag of each variant (identity, gzip, br), quoted, made once.
     etags: [Bytes; 3],
     /// `last_modified` as an HTTP-date (IMF-fixdate), made once.
@@ -123,6 +125,7 @@ impl Artifact {
             ],
             digest,
             last_modified: doc.last_modified,
+            long_cache: doc.long_cache,
             stored: AtomicBool::new(false),
             file_digest,
             last_used: AtomicU64::new(TICKS.fetch_add(1, Ordering::Relaxed)),
@@ -152,6 +155,9 @@ impl Artifact {
             path,
             kind,
             len,
+            // Not in the manifest: a closed archive page restored from the
+            // mirror is cached as briefly as a feed until it is rendered again.
+            long_cache: false,
             resident: Default::default(),
             digest,
             last_modified,
@@ -168,6 +174,11 @@ impl Artifact {
         &self.etags[encoding as usize]
     }
 
+    /// Whether this is a closed archive page, served with the long `Cache-Control`.
+    pub fn long_cache(&self) -> bool {
+        self.long_cache
+    }
+
     /// `last_modified` as an HTTP-date (`Sun, 29 Nov 2026 08:40:00 GMT`), if any.
     pub(crate) fn http_date(&self) -> Option<&Bytes> {
         self.http_date.as_ref()
@@ -179,6 +190,7 @@ impl Artifact {
             && (self.len == doc.body.len() || doc.is_unchanged())
             && self.last_modified == doc.last_modified
             && self.kind == doc.kind
+            && self.long_cache == doc.long_cache
     }
 
     /// The bytes of a variant if they are in memory (no I/O, no compression).

@@ -138,6 +138,7 @@ mod tests {
             body: vec![fill; 1000],
             last_modified: None,
             fingerprint: None,
+            long_cache: false,
         }
     }
 

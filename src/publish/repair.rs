@@ -191,6 +191,7 @@ mod tests {
             body: body.clone().into_bytes(),
             last_modified: None,
             fingerprint: None,
+            long_cache: false,
         };
         staging.replace_unit(Unit::Robots, vec![doc]);
         let published = publisher.commit(staging);

@@ -2,7 +2,7 @@
 //! (the crate writes xhtml unescaped).
 
 use super::splice::{fragment, frame_error, splice};
-use super::{FeedView, RenderError, browser, guid, paths};
+use super::{FeedView, RenderError, archive, browser, guid, paths};
 use crate::config::Site;
 use crate::model::{Article, CategoryKind};
 use atom_syndication::{
@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 /// Renders a feed as Atom.
 pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
     let dir = paths::feed_dir(view.info);
-    let self_path = format!("{dir}{}", paths::ATOM);
-    let feed = Feed {
+    let self_path = view.doc_path(paths::ATOM);
+    let mut feed = Feed {
         title: Text::plain(view.title(site)),
         id: format!(
             "tag:{}:feed/{}",
@@ -56,11 +56,27 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
             .into(),
         ..Feed::default()
     };
+    add_archive(site, view, &mut feed);
     let frame = browser::with_stylesheet(site, write(&feed, &self_path)?);
     let entries = view.items.iter().map(|i| &*i.atom);
     let mut out = splice(frame, TAIL, entries).ok_or_else(|| frame_error(&self_path))?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// RFC 5005: `current`, `prev-archive`, `next-archive` links and `<fh:archive/>`
+/// (written by the crate after the entries, so before them once spliced).
+fn add_archive(site: &Site, view: &FeedView, feed: &mut Feed) {
+    let links = archive::links(site, view, paths::ATOM).into_iter();
+    feed.links
+        .extend(links.map(|(rel, href)| link(&href, rel, "application/atom+xml")));
+    feed.namespaces.extend(archive::namespace(view));
+    feed.extensions.extend(archive::archive_mark(view, |name| {
+        atom_syndication::extension::Extension {
+            name,
+            ..Default::default()
+        }
+    }));
 }
 
 /// Closes every Atom document; entries go just before it.

@@ -42,6 +42,7 @@ pub(crate) fn feed_stylesheet() -> Document {
         body: FEED_CSS.as_bytes().to_vec(),
         last_modified: None,
         fingerprint: None,
+        long_cache: false,
     }
 }
 

@@ -100,6 +100,7 @@ pub fn html_directory(site: &Site, feeds: &[DirectoryEntry], news: Option<NewsSt
         body: html::page(site, "../", &page_title, head, main),
         last_modified,
         fingerprint: None,
+        long_cache: false,
     }
 }
 

@@ -27,11 +27,17 @@ pub(crate) fn robots(site: &Site, has_sitemap: bool, has_news: bool) -> Document
         body: body.into_bytes(),
         last_modified: None,
         fingerprint: None,
+        long_cache: false,
     }
 }
 
 pub(super) fn title(site: &Site, info: &FeedInfo) -> String {
-    FeedView { info, items: &[] }.title(site)
+    FeedView {
+        info,
+        items: &[],
+        archive: None,
+    }
+    .title(site)
 }
 
 /// The four groups of feeds in the site's language, in the order listed.
@@ -90,5 +96,6 @@ pub fn opml(site: &Site, feeds: &[FeedInfo]) -> Result<Document, RenderError> {
         body,
         last_modified: None,
         fingerprint: None,
+        long_cache: false,
     })
 }

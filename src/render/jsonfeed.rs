@@ -1,6 +1,6 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>), as typed serde structs.
 
-use super::{FeedView, RenderError, guid, paths, w3c_time};
+use super::{FeedView, RenderError, archive, guid, paths, w3c_time};
 use crate::config::Site;
 use crate::model::Article;
 use serde::Serialize;
@@ -17,6 +17,9 @@ struct JsonFeed<'a> {
     /// WebSub hubs (JSON Feed 1.1 `hubs`), absent when there is none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hubs: Vec<Hub<'a>>,
+    /// The next older archive page (JSON Feed's pagination; see `archive`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<String>,
 }
 
 /// A JSON Feed `hubs` entry.
@@ -77,6 +80,7 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
                 url,
             })
             .collect(),
+        next_url: archive::json_next_url(site, view),
     };
     let json_err = |source| RenderError::Json {
         path: feed_path.clone(),

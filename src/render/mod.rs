@@ -7,11 +7,13 @@
 //! clock (`now` is passed in), or escape text by hand: the rss,
 //! atom_syndication, quick-xml, serde_json and maud crates escape.
 
+mod archive;
 mod atom;
 mod browser;
 mod catalogue;
 mod directory;
 mod html;
+mod indexnow;
 mod items;
 mod jsonfeed;
 mod news;
@@ -31,10 +33,12 @@ use thiserror::Error;
 /// Times in sitemaps and JSON Feed (W3C Datetime: RFC 3339, UTC, whole seconds,
 /// `Z`) are written exactly as the store keeps them: one function for both.
 pub(crate) use crate::model::store_time as w3c_time;
+pub use archive::ArchiveNav;
 pub(crate) use browser::feed_stylesheet;
 pub use catalogue::{DirectoryEntry, NewsStatus, html_directory};
 pub use directory::opml;
 pub(crate) use directory::robots;
+pub(crate) use indexnow::key_file as indexnow_key_file;
 pub use items::RenderedItem;
 pub use news::{news_entry, news_sitemap, news_sitemap_from};
 pub use sitemap::{SitemapRef, UrlEntry, month_sitemaps, sitemap_index};
@@ -107,6 +111,9 @@ pub struct Document {
     /// function of the inputs as the bytes, so equal fingerprints mean equal
     /// bytes. It spares hashing megabytes of sitemap on every change.
     pub(crate) fingerprint: Option<String>,
+    /// A closed archive page (it has a newer one): served with the long
+    /// `[archives] cache_seconds` instead of `[server] max_age`.
+    pub(crate) long_cache: bool,
 }
 
 impl Document {
@@ -125,6 +132,7 @@ impl Document {
             body: Vec::new(),
             last_modified,
             fingerprint: Some(fingerprint),
+            long_cache: false,
         }
     }
 
@@ -147,6 +155,8 @@ pub struct FeedView<'a> {
     pub info: &'a FeedInfo,
     /// Items shown, newest first.
     pub items: &'a [std::sync::Arc<RenderedItem>],
+    /// Its place among the feed's archive pages; `None` when archives are off.
+    pub archive: Option<&'a ArchiveNav>,
 }
 
 impl FeedView<'_> {
@@ -172,23 +182,25 @@ impl FeedView<'_> {
     }
 }
 
-/// The four documents of a feed: RSS, Atom, JSON Feed and its HTML page
-/// (`hub`: the WebSub hub's URL, shown on the page, when one is configured).
+/// The documents of a feed: RSS, Atom, JSON Feed and its HTML page (`hub`: the
+/// WebSub hub's URL, shown on the page, when one is configured); of one of its
+/// archive pages (see `view.archive`), the three feed formats.
 pub fn feed_documents(
     site: &Site,
     view: &FeedView,
     hub: Option<&str>,
 ) -> Result<Vec<Document>, RenderError> {
     let last_modified = view.last_modified();
-    let dir = paths::feed_dir(view.info);
+    let long_cache = view.is_archive_page() && view.archive.is_some_and(|a| a.next.is_some());
     let doc = |name: &str, kind, body| Document {
-        path: format!("{dir}{name}"),
+        path: view.doc_path(name),
         kind,
         body,
         last_modified,
         fingerprint: None,
+        long_cache,
     };
-    Ok(vec![
+    let mut docs = vec![
         doc(paths::RSS, DocKind::Rss, rss::render(site, view)?),
         doc(paths::ATOM, DocKind::Atom, atom::render(site, view)?),
         doc(
@@ -196,8 +208,15 @@ pub fn feed_documents(
             DocKind::JsonFeed,
             jsonfeed::render(site, view)?,
         ),
-        doc(paths::PAGE, DocKind::Html, page::render(site, view, hub)),
-    ])
+    ];
+    if !view.is_archive_page() {
+        docs.push(doc(
+            paths::PAGE,
+            DocKind::Html,
+            page::render(site, view, hub),
+        ));
+    }
+    Ok(docs)
 }
 
 /// A feed's document in one format (`kind` Rss, Atom or JsonFeed; `None` for

@@ -1,7 +1,7 @@
 //! RSS 2.0 with content, Dublin Core, Atom and Media RSS extensions.
 
 use super::splice::{fragment, frame_error, splice};
-use super::{FeedView, RenderError, browser, guid, paths};
+use super::{FeedView, RenderError, archive, browser, guid, paths};
 use crate::config::Site;
 use crate::model::Article;
 use rss::extension::Extension;
@@ -45,8 +45,8 @@ fn write(channel: &Channel, path: &str) -> Result<Vec<u8>, RenderError> {
 
 /// Renders a feed as RSS 2.0 from its items' `<item>` fragments.
 pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderError> {
-    let self_path = paths::feed_doc(view.info, paths::RSS);
-    let channel = Channel {
+    let self_path = view.doc_path(paths::RSS);
+    let mut channel = Channel {
         title: view.title(site),
         link: site.home_url.to_string(),
         description: view.description(site),
@@ -70,6 +70,7 @@ pub(crate) fn render(site: &Site, view: &FeedView) -> Result<Vec<u8>, RenderErro
         extensions: browser::rss_page_link(site, view.info),
         ..Channel::default()
     };
+    add_archive(site, view, &mut channel);
     let frame = browser::with_stylesheet(site, write(&channel, &self_path)?);
     let items = view.items.iter().map(|i| &*i.rss);
     let mut out = splice(frame, TAIL, items).ok_or_else(|| frame_error(&self_path))?;
@@ -84,6 +85,26 @@ fn hub_link(href: &str) -> Link {
         rel: "hub".into(),
         ..Link::default()
     }
+}
+
+/// RFC 5005 in RSS (its appendix B): `atom:link`s and `<fh:archive/>`.
+fn add_archive(site: &Site, view: &FeedView, channel: &mut Channel) {
+    let links = archive::links(site, view, paths::RSS).into_iter();
+    if let Some(ext) = &mut channel.atom_ext {
+        ext.links.extend(links.map(|(rel, href)| Link {
+            href,
+            rel: rel.into(),
+            mime_type: Some("application/rss+xml".into()),
+            ..Link::default()
+        }));
+    }
+    channel.namespaces.extend(archive::namespace(view));
+    channel
+        .extensions
+        .extend(archive::archive_mark(view, |name| Extension {
+            name,
+            ..Extension::default()
+        }));
 }
 
 /// The `<item>` of an article, as it sits in every feed.

@@ -211,6 +211,7 @@ fn part(
         body,
         last_modified,
         fingerprint: Some(fingerprint),
+        long_cache: false,
     }
 }
 
@@ -265,6 +266,7 @@ pub fn sitemap_index(
         body,
         last_modified,
         fingerprint: None,
+        long_cache: false,
     })
 }
 

@@ -7,7 +7,9 @@
 //! fresh full pass (`build::publish_all`, as `syndic build` and `serve`'s
 //! start-up run it) of the same store at the same time.
 //!
-//! Feeds show 3 items so that articles enter and leave them; names collide by
+//! Feeds show 3 items so that articles enter and leave them, and archive
+//! pages hold 2 before a month is split by day, so that pages split, merge,
+//! appear and vanish; names collide by
 //! slug (case variants, accents); times sit on whole hours so that ties happen;
 //! clock moves cross embargo lifts and the 48-hour news window.
 //!
@@ -190,7 +192,7 @@ fn upsert(store: &dyn Store, r: &Record, published: DateTime<Utc>) {
 /// is about.
 fn config(dir: &Path) -> Config {
     let text = common::config_text_in(dir)
-        .replace("items = 50", "items = 3")
+        .replace("items = 50", "items = 3\n\n[archives]\npage_items = 2")
         .replace(
             "\n[output]\n",
             "change_log_retention_hours = 8760\n\n[output]\n",

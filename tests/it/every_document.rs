@@ -7,7 +7,8 @@
 //! every file produced is judged (`judges.rs`, `news_rules.rs`): RSS by the `rss` crate, Atom by
 //! the RFC 4287 grammar and Schematron rules, JSON Feed by its 1.1 schema with
 //! format checks, sitemaps by their XSDs and Google News' rules, and every feed
-//! item's categories distinct by slug. The counts per judge are printed (see
+//! item's categories distinct by slug. The corpus' feeds have archive pages
+//! (RFC 5005), judged like every feed document. The counts per judge are printed (see
 //! them with `--nocapture`); any failure, or a file no judge knows, fails.
 
 use crate::common;
@@ -200,6 +201,17 @@ fn a_generated_corpus_passes_every_judge() {
     let out = tmp.path().join("feeds");
     timed("build", || build_to(&config, &store, now, &out));
     let verdicts = judge_every_file("corpus of 5,000", &out, &config.site, now);
+    // Feeds of 50 items: the older articles are on archive pages (RFC 5005),
+    // judged like every feed document.
+    let archive_pages = common::files_under(&out)
+        .into_iter()
+        .filter(|f| f.starts_with("archive/") || f.contains("/archive/"))
+        .count();
+    println!("archive pages judged: {archive_pages}");
+    assert!(
+        archive_pages > 100,
+        "the corpus has archive pages ({archive_pages})"
+    );
     assert!(checked(&verdicts, "RSS") >= 100, "{verdicts:?}");
     assert!(checked(&verdicts, "Google News") >= 1, "no news sitemap");
 }

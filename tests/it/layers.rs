@@ -43,11 +43,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // Orchestration: wires the stages it names.
     ("import", &["store"]),
+    // IndexNow: URLs of changes (store), sent by the outbound client, counted.
+    ("indexnow", &["store", "outbound", "metrics"]),
     ("pipeline", &["store", "index", "render", "publish"]),
     // watch reloads from a full scan and starts from the first full pass (build).
     (
         "watch",
-        &["store", "index", "pipeline", "publish", "metrics", "build"],
+        &[
+            "store", "index", "pipeline", "publish", "metrics", "build", "indexnow",
+        ],
     ),
     (
         "build",
@@ -62,7 +66,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "serve",
         &[
             "store", "index", "pipeline", "publish", "http", "watch", "build", "metrics", "hub",
-            "outbound", "ping", "resume",
+            "outbound", "ping", "resume", "indexnow",
         ],
     ),
     (
@@ -78,7 +82,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// HTTP crates, and the only modules that may use them.
 const HTTP_CRATES: &[&str] = &["hyper", "hyper_util", "headers", "http"];
-const HTTP_USERS: &[&str] = &["http", "outbound", "hub", "serve", "main", "cli"];
+const HTTP_USERS: &[&str] = &[
+    "http", "outbound", "hub", "indexnow", "serve", "main", "cli",
+];
 
 /// Whether a line names `name::…` as a crate (not `crate::name::…` or `x_name::`).
 fn uses_crate(line: &str, name: &str) -> bool {

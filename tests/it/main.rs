@@ -14,6 +14,7 @@ mod common;
 #[allow(dead_code)]
 mod support;
 
+mod archives;
 mod browser;
 mod browser_feeds;
 mod browser_kit;
@@ -32,6 +33,7 @@ mod http_bodies;
 mod http_live;
 mod http_server;
 mod import_cli;
+mod indexnow;
 mod judges;
 mod layers;
 mod log_floor;

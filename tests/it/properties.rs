@@ -331,6 +331,7 @@ pub(crate) fn check_feed(
     let view = FeedView {
         info,
         items: std::slice::from_ref(&item),
+        archive: None,
     };
     let docs = render::feed_documents(site, &view, None)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;

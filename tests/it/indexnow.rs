@@ -1,0 +1,149 @@
+//! IndexNow (issue 14): with `[indexnow]`, the key file is served at
+//! `/{key}.txt`, and the URLs of articles written through the API reach the
+//! endpoint (a stub on 127.0.0.1) as one coalesced JSON batch with `host`,
+//! `key`, `keyLocation` and `urlList`, retried after a 503 and a 429, counted
+//! in `/metrics`. An unpublished article's URL is submitted too; a new draft's
+//! is not. Keys outside 8–128 of `[a-zA-Z0-9-]` are refused when the
+//! configuration is read.
+
+use crate::support::{self, Options, Server, wait_for};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use syndic::watch::Clock;
+
+const KEY: &str = "3f2c0b7e-indexnow-test";
+
+/// A stub endpoint on 127.0.0.1: answers the first requests with `script`'s
+/// statuses, then 200; keeps every body received.
+/// Each request the stub received: the status it answered and the body.
+type Seen = Arc<Mutex<Vec<(u16, Value)>>>;
+
+fn stub(script: Vec<u16>) -> (String, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/indexnow", listener.local_addr().expect("addr"));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        let mut script = script.into_iter();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut length = 0;
+            let mut first = String::new();
+            reader.read_line(&mut first).expect("request line");
+            assert!(first.starts_with("POST /indexnow "), "{first}");
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).expect("header");
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().expect("length");
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).expect("body");
+            let status = script.next().unwrap_or(200);
+            let json: Value = serde_json::from_slice(&body).expect("a JSON body");
+            record.lock().expect("lock").push((status, json));
+            let answer =
+                format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn changed_urls_reach_the_endpoint_in_one_batch_retried_after_503_and_429() {
+    let (endpoint, seen) = stub(vec![503, 429]);
+    let server = Server::start(Options {
+        extra_toml: format!(
+            "\n[indexnow]\nendpoint = \"{endpoint}\"\nkey = \"{KEY}\"\nwindow_ms = 300\n"
+        ),
+        ..Options::default()
+    });
+    // The key file, on syndic's host.
+    let key_file = server.get(&format!("/{KEY}.txt"));
+    assert_eq!(key_file.status, 200);
+    assert_eq!(key_file.text(), KEY);
+
+    let now = server.clock().now();
+    for id in ["inow-1", "inow-2"] {
+        let r = server.put(&support::record(id, "Maroc", &["Iran"], &["S.A"], now));
+        assert!(r.status == 201, "{}", r.text());
+    }
+    let mut draft = support::record("inow-draft", "Maroc", &[], &["S.A"], now);
+    draft["status"] = "draft".into();
+    assert_eq!(server.put(&draft).status, 201);
+
+    let accepted = wait_for("a submission accepted", Duration::from_secs(20), || {
+        let seen = seen.lock().expect("lock");
+        seen.iter()
+            .find(|(status, _)| *status == 200)
+            .map(|(_, body)| body.clone())
+    });
+    let attempts = seen.lock().expect("lock").len();
+    assert_eq!(attempts, 3, "503, 429, then 200: one batch, retried");
+    assert_eq!(accepted["host"], "www.actu.example.ma");
+    assert_eq!(accepted["key"], KEY);
+    let location = accepted["keyLocation"].as_str().expect("keyLocation");
+    assert!(location.ends_with(&format!("/{KEY}.txt")), "{location}");
+    let urls: Vec<&str> = accepted["urlList"]
+        .as_array()
+        .expect("urlList")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        urls,
+        [support::record_url("inow-1"), support::record_url("inow-2")],
+        "one batch, the draft left out"
+    );
+
+    let metrics = server.metrics();
+    assert_eq!(metrics.count("syndic_indexnow_urls_total", &[]), 2.0);
+    assert_eq!(metrics.count("syndic_indexnow_retries_total", &[]), 2.0);
+    assert_eq!(metrics.count("syndic_indexnow_requests_total", &[]), 1.0);
+
+    // Unpublishing submits the URL again (search engines learn it is gone).
+    let mut unpublished = support::record("inow-1", "Maroc", &["Iran"], &["S.A"], now);
+    unpublished["status"] = "draft".into();
+    assert_eq!(server.put(&unpublished).status, 200);
+    let again = wait_for(
+        "the unpublished URL submitted",
+        Duration::from_secs(20),
+        || {
+            let seen = seen.lock().expect("lock");
+            (seen.len() > 3).then(|| seen[3].1.clone())
+        },
+    );
+    assert_eq!(
+        again["urlList"],
+        serde_json::json!([support::record_url("inow-1")])
+    );
+    server.shutdown().expect("clean shutdown");
+}
+
+#[test]
+fn a_key_outside_the_alphabet_or_length_is_refused_at_parse() {
+    for bad in ["short", "with space 1234", "x".repeat(129).as_str()] {
+        let text = crate::common::fixture_text("config.toml")
+            + &format!(
+                "\n[indexnow]\nendpoint = \"http://127.0.0.1:9/indexnow\"\nkey = \"{bad}\"\n"
+            );
+        let err = syndic::config::Config::from_toml(
+            std::path::Path::new("c.toml"),
+            &text,
+            std::iter::empty(),
+        )
+        .expect_err("refused");
+        assert!(err.to_string().contains("8 to 128"), "{bad}: {err}");
+    }
+}
