@@ -30,7 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 WORK = os.path.join(HERE, ".work")
 GEN = os.path.join(HERE, "gen_corpus.py")
-BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release", "syndic")
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+BIN = os.path.join(TARGET, "release", "syndic")  # --profile dev: target/debug
 SIZES = {"tiny": 2000, "3k": 3000, "10k": 10_000, "20k": 20_000, "100k": 100_000, "1m": 1_000_000}
 TOKEN = "bench-token"
 
@@ -361,12 +362,17 @@ def main():
     ap.add_argument("--wrk-seconds", type=int, default=10)
     ap.add_argument("--load-seconds", type=int, help="length of the load mix (default: 6 × --wrk-seconds, at most 60)")
     ap.add_argument("--load-connections", type=int, default=256)
+    ap.add_argument("--profile", choices=["release", "dev"], default="release",
+                    help="dev: the debug build, to check that the suite runs (CI); figures need release")
     args = ap.parse_args()
+    global BIN
+    BIN = os.path.join(TARGET, "release" if args.profile == "release" else "debug", "syndic")
     n = SIZES.get(args.size) or int(args.size)
     now = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0)
     data = corpus(n, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    log("building syndic (release) ...")
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    log("building syndic (%s) ..." % args.profile)
+    build = ["--release"] if args.profile == "release" else []
+    subprocess.run(["cargo", "build", "--quiet", *build], cwd=ROOT, check=True)
     dirname = os.path.join(WORK, "run-%s" % args.size)
     shutil.rmtree(dirname, ignore_errors=True)
     result = {"articles": n, "runs": args.runs, "date": now.strftime("%Y-%m-%d"), "machine": machine()}

@@ -21,16 +21,11 @@ fi
 python3 -c "import jsonschema, referencing, rfc3986_validator, rfc3339_validator" 2>/dev/null \
   || python3 -m pip install -q jsonschema rfc3986-validator rfc3339-validator
 
-<<<<<<< HEAD
-# The independent WebSub subscriber (tests/tools/websub_subscriber.py).
-python3 -c "import flask_websub, flask, requests" 2>/dev/null \
-  || python3 -m pip install -q flask-websub
-=======
-# An independent WebSub hub for tests/it/websub_publisher.rs (tests/tools/websub_hub.py):
-# Flask-WebSub, whose hub runs its tasks on Celery (eager mode, no broker).
-python3 -c "import flask_websub, celery" 2>/dev/null \
-  || python3 -m pip install -q flask-websub celery
->>>>>>> websub-pub
+# Flask-WebSub, the independent WebSub implementation of the tests: its
+# subscriber (tests/tools/websub_subscriber.py) against the built-in hub, its hub
+# (tests/tools/websub_hub.py, tasks run by Celery in eager mode, no broker) pinged.
+python3 -c "import flask_websub, flask, requests, celery" 2>/dev/null \
+  || python3 -m pip install -q flask-websub celery requests
 
 # axe-core (the accessibility checker the browser tests inject), pinned in
 # tests/browser/package-lock.json.
