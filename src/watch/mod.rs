@@ -20,6 +20,13 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
+mod clock;
+mod reload;
+
+#[cfg(any(test, feature = "test-util"))]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
+
 /// How often the store is asked whether anything changed.
 pub const POLL: Duration = Duration::from_millis(200);
 /// Longest wait between polls of an unreachable store.
@@ -28,47 +35,6 @@ pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(2);
 pub(crate) const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 /// Change-log entries read per query.
 const CHANGE_PAGE: usize = 10_000;
-
-/// Where time comes from: the system, or a test's hand.
-pub trait Clock: Send + Sync {
-    /// The current time.
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The system clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// A clock that moves only when told to (tests; the `test-util` feature).
-#[cfg(any(test, feature = "test-util"))]
-#[derive(Debug)]
-pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
-
-#[cfg(any(test, feature = "test-util"))]
-impl ManualClock {
-    /// A clock showing `t`.
-    pub fn new(t: DateTime<Utc>) -> ManualClock {
-        ManualClock(std::sync::Mutex::new(t))
-    }
-
-    /// Sets the time.
-    pub fn set(&self, t: DateTime<Utc>) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = t;
-    }
-}
-
-#[cfg(any(test, feature = "test-util"))]
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 /// Told what a commit changed; must return at once.
 pub(crate) type Listener = Box<dyn Fn(&Published) + Send>;
@@ -264,17 +230,6 @@ impl Watcher {
         self
     }
 
-    /// Renders `dirty` now (what changed since the documents a start-up
-    /// restored were rendered), before the loop runs.
-    /// In batches, each committed and mirrored, as a reload does: memory stays
-    /// bounded however much changed (nothing is served yet).
-    pub(crate) fn catch_up(&mut self, dirty: &Dirty) {
-        let units: Vec<crate::index::Unit> = dirty.iter().copied().collect();
-        for batch in units.chunks(RELOAD_BATCH) {
-            self.render(&batch.iter().copied().collect(), Instant::now());
-        }
-    }
-
     /// The index, as of [`Watcher::cursor`].
     pub(crate) fn index(&self) -> &Index {
         &self.index
@@ -434,51 +389,3 @@ impl Watcher {
         Ok(())
     }
 }
-
-impl Watcher {
-    /// Hands IndexNow the URLs these changes call for; a store error only
-    /// costs the submission (logged), never the pass.
-    fn queue_indexnow(
-        &self,
-        changes: &[crate::store::Change],
-        rows: &std::collections::HashMap<String, crate::store::MetaRow>,
-    ) {
-        let Some(urls) = &self.indexnow else {
-            return;
-        };
-        match crate::indexnow::pending(&*self.store, changes, rows, self.clock.now()) {
-            Ok(pending) if !pending.is_empty() => drop(urls.send(pending)),
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "IndexNow: URLs of changes not read; not submitted")
-            }
-        }
-    }
-
-    /// A fresh index from a full scan, as start-up makes it, and every document
-    /// rendered again from it: those of the new index and those published now
-    /// (documents of feeds and months that are gone are removed). Feed keys keep
-    /// their numbers (terms are carried over), so both name the same documents.
-    /// Rendered in batches, each committed and mirrored, to bound memory.
-    fn reload(&mut self) -> Result<(), StoreError> {
-        let loader = crate::index::Loader::numbered_like(&self.index, self.clock.now());
-        let (index, cursor) = crate::build::load_into(loader, &*self.store)?;
-        let mut units: Dirty = self.publisher.snapshot().units().collect();
-        units.extend(pipeline::all_units(&index));
-        self.index = index;
-        self.cursor = cursor;
-        self.caches = pipeline::Caches {
-            heads: self.caches.heads.clone(),
-            ..pipeline::Caches::default()
-        };
-        self.retry.clear();
-        let units: Vec<crate::index::Unit> = units.into_iter().collect();
-        for batch in units.chunks(RELOAD_BATCH) {
-            self.render(&batch.iter().copied().collect(), Instant::now());
-        }
-        Ok(())
-    }
-}
-
-/// Units rendered and committed at a time by a reload.
-const RELOAD_BATCH: usize = 64;
