@@ -11,6 +11,7 @@ use thiserror::Error;
 mod features;
 mod indexnow;
 mod network;
+mod overrides;
 mod store_url;
 mod values;
 mod websub;
@@ -239,9 +240,9 @@ impl Config {
             match var.as_str() {
                 // The documented short name of the ingest API's secret.
                 "SYNDIC_API_TOKEN" => {
-                    apply_override(&mut table, "SYNDIC_SERVER__API_TOKEN", &value)?
+                    overrides::apply_override(&mut table, "SYNDIC_SERVER__API_TOKEN", &value)?
                 }
-                _ if var.contains("__") => apply_override(&mut table, &var, &value)?,
+                _ if var.contains("__") => overrides::apply_override(&mut table, &var, &value)?,
                 _ => {}
             }
         }
@@ -369,41 +370,6 @@ fn socket_address<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, 
             "{text:?} is not an address such as \"127.0.0.1:8080\" or \"[::1]:8080\""
         ))
     })
-}
-
-/// `SYNDIC_SITE__TITLE=x` sets `site.title`. The value is read as a TOML value when
-/// it is one (`50`, `true`), as a string otherwise.
-fn apply_override(table: &mut toml::Table, var: &str, raw: &str) -> Result<(), ConfigError> {
-    let path: Vec<String> = var[ENV_PREFIX.len()..]
-        .split("__")
-        .map(str::to_ascii_lowercase)
-        .collect();
-    let env_err = |message: &str| ConfigError::Env {
-        var: var.to_owned(),
-        message: message.to_owned(),
-    };
-    let [section, key] = path.as_slice() else {
-        return Err(env_err(
-            "expected SYNDIC_<SECTION>__<KEY>, e.g. SYNDIC_STORE__URL",
-        ));
-    };
-    let value = if key == "api_token" {
-        toml::Value::String(raw.to_owned())
-    } else {
-        format!("v = {raw}")
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
-    };
-    let entry = table
-        .entry(section.clone())
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-    let toml::Value::Table(section_table) = entry else {
-        return Err(env_err(&format!("`{section}` is not a section")));
-    };
-    section_table.insert(key.clone(), value);
-    Ok(())
 }
 
 #[cfg(test)]
