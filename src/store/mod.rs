@@ -8,6 +8,7 @@
 
 mod pg_bulk;
 mod pg_listen;
+mod pg_rows;
 mod pg_tls;
 mod postgres;
 mod postgres_hub;

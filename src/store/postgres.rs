@@ -8,7 +8,8 @@
 //! closes the pool and shuts that runtime down in the background, which is
 //! allowed anywhere, including inside the server's runtime.
 
-use super::rows::{self, ArticleColumns, ChangeColumns};
+use super::pg_rows::{LATEST_SEQ, article_columns, change, change_columns, select};
+use super::rows;
 use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
 use crate::config::PgUrl;
 use crate::model::Article;
@@ -18,7 +19,7 @@ use deadpool_postgres::{
 };
 use futures_util::TryStreamExt;
 use std::time::Duration;
-use tokio_postgres::{IsolationLevel, Row};
+use tokio_postgres::IsolationLevel;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Numbered migrations; `syndic_schema` records how many have run.
@@ -48,10 +49,6 @@ pub struct PostgresStore {
     /// Drives the connections; `None` only while dropping.
     runtime: Option<tokio::runtime::Runtime>,
     pub(super) handle: tokio::runtime::Handle,
-}
-
-fn utc_text(column: &str) -> String {
-    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
 }
 
 impl PostgresStore {
@@ -233,64 +230,6 @@ where
         tx.commit().await.map_err(fail(version))?;
     }
     Ok(())
-}
-
-/// Selects article columns (`full`: with summary and HTML) in schema order,
-/// dates as RFC 3339 UTC text.
-fn select(full: bool) -> String {
-    let bodies = if full {
-        "summary, content_html"
-    } else {
-        "NULL::text, NULL::text"
-    };
-    format!(
-        "SELECT id, url, title, {bodies}, authors, section, tags, {}, {}, language, image, status FROM articles",
-        utc_text("published_at"),
-        utc_text("updated_at")
-    )
-}
-
-fn article_columns(r: &Row) -> ArticleColumns {
-    ArticleColumns {
-        id: r.get(0),
-        url: r.get(1),
-        title: r.get(2),
-        summary: r.get(3),
-        content_html: r.get(4),
-        authors: r.get(5),
-        section: r.get(6),
-        tags: r.get(7),
-        published_at: r.get(8),
-        updated_at: r.get(9),
-        language: r.get(10),
-        image: r.get(11),
-        status: r.get(12),
-    }
-}
-
-/// The newest log position, never below the floor (an emptied log keeps it).
-const LATEST_SEQ: &str = "SELECT GREATEST(coalesce((SELECT max(seq) FROM change_log), 0), \
-    (SELECT seq FROM change_log_floor))";
-
-fn change_columns() -> String {
-    format!(
-        "seq, article_id, op, {}, old_section, old_authors, old_tags, {}",
-        utc_text("at"),
-        utc_text("old_published_at")
-    )
-}
-
-fn change(r: &Row) -> Change {
-    rows::change(ChangeColumns {
-        seq: r.get(0),
-        article_id: r.get(1),
-        op: r.get(2),
-        at: r.get(3),
-        old_section: r.get(4),
-        old_authors: r.get(5),
-        old_tags: r.get(6),
-        old_published_at: r.get(7),
-    })
 }
 
 /// Every row's metadata (or why it is invalid) and the log cursor, in one snapshot.
