@@ -15,6 +15,7 @@ mod postgres_hub;
 mod rows;
 mod sqlite;
 mod sqlite_hub;
+mod sqlite_rows;
 mod subscriptions;
 
 pub use crate::model::LinkRow;
