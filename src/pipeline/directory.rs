@@ -84,6 +84,7 @@ pub(crate) fn render(sources: &Sources, unit: Unit) -> Result<Vec<Document>, Uni
         opml,
         render::html_directory(site, &entries, news),
         render::feed_stylesheet(),
+        render::pages_stylesheet(),
     ])
 }
 

@@ -6,6 +6,7 @@
 //! the clock. The script only enhances: every page reads the same without it.
 
 use super::words::{self, Words};
+use super::{DocKind, Document, paths};
 use crate::config::Site;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -43,6 +44,18 @@ td:nth-child(3){white-space:nowrap;color:#555}
 footer{margin-top:2rem;padding-top:.75rem;border-top:1px solid #ddd}
 "#;
 
+/// `pages.css`, which every page links (rendered with the directory).
+pub(crate) fn pages_stylesheet() -> Document {
+    Document {
+        path: paths::PAGES_CSS.into(),
+        kind: DocKind::Css,
+        body: CSS.trim_start().as_bytes().to_vec(),
+        last_modified: None,
+        fingerprint: None,
+        long_cache: false,
+    }
+}
+
 /// Dates in the reader's time zone, copy buttons, the directory's filter.
 const SCRIPT: &str = r#"(function(){
 var lang=document.documentElement.lang;
@@ -65,7 +78,7 @@ f.querySelector("input").addEventListener("input",function(e){
 f.addEventListener("submit",function(e){e.preventDefault();});
 })();"#;
 
-/// A whole page: `<html lang dir>`, the head (title, viewport, styles, `head`),
+/// A whole page: `<html lang dir>`, the head (title, viewport, `pages.css`, `head`),
 /// the top bar linking the directory and the site, `main`, the script.
 pub(crate) fn page(site: &Site, root: &str, title: &str, head: Markup, main: Markup) -> Vec<u8> {
     let w = words::words(&site.language);
@@ -74,7 +87,8 @@ pub(crate) fn page(site: &Site, root: &str, title: &str, head: Markup, main: Mar
     } else {
         "ltr"
     };
-    let directory = format!("{root}{}", super::paths::DIRECTORY_DIR);
+    let directory = format!("{root}{}", paths::DIRECTORY_DIR);
+    let stylesheet = format!("{root}{}", paths::PAGES_CSS);
     let markup = html! {
         (DOCTYPE)
         html lang=(site.language.as_str()) dir=(dir) {
@@ -85,7 +99,7 @@ pub(crate) fn page(site: &Site, root: &str, title: &str, head: Markup, main: Mar
                 // No favicon request (syndic serves none; the site's is elsewhere).
                 link rel="icon" href="data:,";
                 (head)
-                style { (PreEscaped(CSS)) }
+                link rel="stylesheet" href=(stylesheet);
             }
             body {
                 nav.top aria-label=(w.all_feeds) {

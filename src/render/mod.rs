@@ -38,6 +38,7 @@ pub(crate) use browser::feed_stylesheet;
 pub use catalogue::{DirectoryEntry, NewsStatus, html_directory};
 pub use directory::opml;
 pub(crate) use directory::robots;
+pub(crate) use html::pages_stylesheet;
 pub(crate) use indexnow::key_file as indexnow_key_file;
 pub use items::RenderedItem;
 pub use news::{news_entry, news_sitemap, news_sitemap_from};

@@ -26,6 +26,9 @@ pub(crate) const DIRECTORY_DIR: &str = "feeds/";
 pub(crate) const DIRECTORY: &str = "feeds/index.html";
 /// The stylesheet a feed opened in a browser is shown with.
 pub(crate) const FEED_CSS: &str = "feed.css";
+/// The stylesheet of the HTML pages (feed pages and the directory), one file
+/// that browsers cache rather than a copy in every page.
+pub(crate) const PAGES_CSS: &str = "pages.css";
 
 /// Characters kept as they are in a path segment or tag URI (RFC 3986 unreserved).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC

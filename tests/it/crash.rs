@@ -130,7 +130,7 @@ fn assert_mirror_whole(dir: &Path, temporary_allowed: bool) {
                     .unwrap_or_else(|e| panic!("{}: torn: {e}", path.display()));
             }
             Some("txt") => {}
-            // feed.css is one constant: whole when it ends as it does
+            // feed.css and pages.css are constants: whole when they end as they do
             Some("css") => assert!(text.trim_end().ends_with('}'), "{name}: torn"),
             Some("html") => assert!(text.trim_end().ends_with("</html>"), "{name}: torn"),
             _ if name.starts_with(".syndic-") => {

@@ -28,7 +28,7 @@ const CORPUS_ARTICLES: usize = 5_000;
 /// pages (`index.html` of every feed folder and of `feeds/`), which the browser
 /// test judges (tests/it/browser.rs: axe-core, images, links, layout).
 const UNJUDGED: [&str; 2] = ["robots.txt", "feeds.opml"];
-const UNJUDGED_SUFFIXES: [&str; 2] = ["index.html", "feed.css"];
+const UNJUDGED_SUFFIXES: [&str; 3] = ["index.html", "feed.css", "pages.css"];
 
 /// Runs `f`, printing how long it took.
 fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {

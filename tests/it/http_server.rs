@@ -136,7 +136,7 @@ fn every_document_kind_has_its_content_type() {
         assert_eq!(r.status, 200, "GET {path}");
         let want = match path.as_str() {
             p if p.ends_with('/') => "text/html; charset=utf-8",
-            "/feed.css" => "text/css; charset=utf-8",
+            "/feed.css" | "/pages.css" => "text/css; charset=utf-8",
             "/robots.txt" => "text/plain; charset=utf-8",
             "/feeds.opml" => "text/x-opml; charset=utf-8",
             p if p.ends_with("/feed.xml") => "application/rss+xml; charset=utf-8",

@@ -838,7 +838,17 @@ pub fn all_documents(server: &Server) -> BTreeSet<String> {
     if server.get("/news-sitemap.xml").status == 200 {
         paths.insert("/news-sitemap.xml".to_owned());
     }
-    paths.extend(["/robots.txt", "/feeds.opml", "/", "/feeds/", "/feed.css"].map(str::to_owned));
+    paths.extend(
+        [
+            "/robots.txt",
+            "/feeds.opml",
+            "/",
+            "/feeds/",
+            "/feed.css",
+            "/pages.css",
+        ]
+        .map(str::to_owned),
+    );
     paths
 }
 
