@@ -31,6 +31,7 @@ mod hostile_api;
 mod http_api;
 mod http_bodies;
 mod http_live;
+mod http_sendfile;
 mod http_server;
 mod import_cli;
 mod indexnow;
