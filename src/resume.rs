@@ -21,12 +21,11 @@ use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 
 /// What the documents of a manifest reflect.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct About {
-    /// The build of syndic that rendered them (version and executable digest).
+    /// The build of syndic that rendered them (version and source digest).
     build: String,
     /// The digest of the settings rendering depends on.
     settings: String,
@@ -50,14 +49,11 @@ pub(crate) struct Resumed {
     pub(crate) dirty: Dirty,
 }
 
-/// The build: an executable that renders differently never trusts another's manifest.
+/// The build: one that renders differently never trusts another's manifest.
+/// The digest is made at compile time from the sources, the locked
+/// dependencies, the compiler and the profile (see `build.rs`).
 fn build_id() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| {
-        let exe = std::env::current_exe().and_then(std::fs::read);
-        let digest = exe.map_or_else(|_| "unknown".into(), |b| crate::publish::digest_of(&b));
-        format!("{} {digest}", env!("CARGO_PKG_VERSION"))
-    })
+    concat!(env!("CARGO_PKG_VERSION"), " ", env!("SYNDIC_SOURCE_DIGEST"))
 }
 
 fn settings_digest(config: &Config) -> String {
