@@ -444,9 +444,13 @@ fn sqlite_opened_by_many_at_once_is_migrated_once() {
     let version: i64 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3, "every migration applied once");
+    assert_eq!(version, 4, "every migration applied once");
     let floors: i64 = c
         .query_row("SELECT count(*) FROM change_log_floor", [], |r| r.get(0))
         .unwrap();
     assert_eq!(floors, 1, "migration 2 ran once");
+    let switches: i64 = c
+        .query_row("SELECT count(*) FROM indexnow_switch", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(switches, 1, "migration 4 ran once");
 }
