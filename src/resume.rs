@@ -12,7 +12,7 @@
 
 use crate::build::FullPass;
 use crate::config::Config;
-use crate::index::{Dirty, FeedKind, Index, Loader, Month, Unit};
+use crate::index::{Dirty, FeedKey, FeedKind, Index, Loader, Month, Period, Unit};
 use crate::pipeline::{self, FeedTimes, SitemapFiles};
 use crate::publish::Publisher;
 use crate::publish::manifest::{self, DocEntry, Manifest, UnitEntry};
@@ -57,7 +57,12 @@ fn build_id() -> &'static str {
 }
 
 fn settings_digest(config: &Config) -> String {
-    let text = format!("{:?} {:?}", config.site, config.feeds);
+    let text = format!(
+        "{:?} {:?} {}",
+        config.site,
+        config.feeds,
+        config.archives.bound()
+    );
     crate::publish::digest_of(text.as_bytes())
 }
 
@@ -91,28 +96,50 @@ fn about(config: &Config, store: &dyn Store, cursor: u64, now: i64) -> Result<Ab
 }
 
 /// A unit's name in the manifest: stable across processes (feeds by folder and
-/// slug, not by the index's numbers).
+/// slug, not by the index's numbers; an archive page by its period and feed).
 fn unit_name(index: &Index, unit: Unit) -> Option<String> {
+    let dir = |key| paths::feed_dir(&index.feed_info(key));
     Some(match unit {
-        Unit::Feed(key) => format!("feed:{}", paths::feed_dir(&index.feed_info(key))),
+        Unit::Feed(key) => format!("feed:{}", dir(key)),
+        Unit::Archive(key, Period::Month(m)) => format!("archive:m{}:{}", m.0, dir(key)),
+        Unit::Archive(key, Period::Day(d)) => format!("archive:d{d}:{}", dir(key)),
         Unit::Month(m) => format!("month:{}", m.0),
         other => format!("{other:?}"),
     })
 }
 
-/// The unit a manifest name stands for in `index` (`None`: a feed it no longer has).
+/// The feed whose folder is `dir` (`sections/maroc/`, or empty for the global feed).
+fn feed_of(index: &Index, dir: &str) -> Option<FeedKey> {
+    let (kind, slug) = match dir.trim_end_matches('/').split_once('/') {
+        None => (FeedKind::Global, ""),
+        Some((folder, slug)) => (
+            FeedKind::TERMED
+                .into_iter()
+                .find(|k| k.folder() == Some(folder))?,
+            slug,
+        ),
+    };
+    index.find_feed(kind, slug)
+}
+
+/// The unit a manifest name stands for in `index` (`None`: a feed, or an
+/// archive page, it no longer has).
 fn unit_of(index: &Index, name: &str) -> Option<Unit> {
     if let Some(dir) = name.strip_prefix("feed:") {
-        let (kind, slug) = match dir.trim_end_matches('/').split_once('/') {
-            None => (FeedKind::Global, ""),
-            Some((folder, slug)) => (
-                FeedKind::TERMED
-                    .into_iter()
-                    .find(|k| k.folder() == Some(folder))?,
-                slug,
-            ),
+        return feed_of(index, dir).map(Unit::Feed);
+    }
+    if let Some(rest) = name.strip_prefix("archive:") {
+        let (period, dir) = rest.split_once(':')?;
+        let period = match period.split_at_checked(1)? {
+            ("m", n) => Period::Month(Month(n.parse().ok()?)),
+            ("d", n) => Period::Day(n.parse().ok()?),
+            _ => return None,
         };
-        return index.find_feed(kind, slug).map(Unit::Feed);
+        let key = feed_of(index, dir)?;
+        return index
+            .archive_pages(key)
+            .contains(&period)
+            .then_some(Unit::Archive(key, period));
     }
     if let Some(month) = name.strip_prefix("month:") {
         return month.parse().ok().map(|m| Unit::Month(Month(m)));
@@ -206,7 +233,7 @@ fn load_since(
     now: DateTime<Utc>,
 ) -> Result<(Index, u64, Dirty), String> {
     let then = DateTime::from_timestamp(then, 0).ok_or("a bad time")?;
-    let mut loader = Loader::new(config.feeds.items, then);
+    let mut loader = Loader::new(config.feeds.items, then).archives(config.archives.bound());
     let cursor = store
         .scan_meta(&mut |row| loader.add(row), &mut |bad| {
             tracing::warn!(id = %bad.id, errors = ?bad.errors, "stored article is invalid; left out of every document");

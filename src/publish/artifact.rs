@@ -135,13 +135,15 @@ impl Artifact {
     /// An artifact whose bytes are only in the mirror under the output folder
     /// (as a manifest describes them): read back, checked against
     /// `file_digest`, when asked for. `digests` is (ETag digest, the bytes'
-    /// digest, whether the first is a renderer's fingerprint).
+    /// digest, whether the first is a renderer's fingerprint); `long_cache`
+    /// as when it was rendered (a closed archive page keeps its long cache).
     pub(crate) fn on_disk(
         path: String,
         kind: DocKind,
         len: usize,
         digests: (String, String, bool),
         last_modified: Option<DateTime<Utc>>,
+        long_cache: bool,
     ) -> Artifact {
         let (digest, file_digest, fingerprinted) = digests;
         let etag = |e: Encoding| Bytes::from(etag_text(&digest, e));
@@ -155,9 +157,7 @@ impl Artifact {
             path,
             kind,
             len,
-            // Not in the manifest: a closed archive page restored from the
-            // mirror is cached as briefly as a feed until it is rendered again.
-            long_cache: false,
+            long_cache,
             resident: Default::default(),
             digest,
             last_modified,
