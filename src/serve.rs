@@ -221,6 +221,8 @@ pub async fn serve(
         indexnow,
     } = prepared;
     let watcher = with_pings(watcher, &state);
+    let ahead = http::make_ahead(state.clone());
+    let watcher = watcher.on_publish(Box::new(move |published| ahead.published(published)));
     start_indexnow(&state, indexnow);
     let watch_thread = std::thread::Builder::new()
         .name("syndic-watch".into())
