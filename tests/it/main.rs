@@ -35,6 +35,8 @@ mod http_sendfile;
 mod http_server;
 mod import_cli;
 mod indexnow;
+mod indexnow_replicas;
+mod indexnow_store;
 mod judges;
 mod layers;
 mod log_floor;
