@@ -27,6 +27,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/postgres_0001_articles.sql"),
     include_str!("sql/postgres_0002_change_times.sql"),
     include_str!("sql/postgres_0003_websub.sql"),
+    include_str!("sql/postgres_0004_statement_log.sql"),
+    include_str!("sql/postgres_0005_lz4_bodies.sql"),
 ];
 /// Advisory lock held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 7_261_151;
