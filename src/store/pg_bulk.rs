@@ -3,7 +3,7 @@
 //! `COPY`: the records of ids not stored straight into `articles`, the others
 //! into a temporary staging table, moved into `articles` by one
 //! `INSERT … ON CONFLICT` statement. A few round trips per batch instead of one
-//! per row. The change-log triggers run once per statement (migration 0004) and
+//! per row. The change-log triggers run once per statement (migration 0005) and
 //! log every row written; records identical to the stored ones are not written
 //! (nor logged).
 

@@ -1,4 +1,4 @@
-//! The change log of PostgreSQL is written once per statement (migration 0004:
+//! The change log of PostgreSQL is written once per statement (migration 0005:
 //! statement triggers reading transition tables) instead of once per row
 //! (migrations 1–3). These tests hold it to what the row trigger wrote: the
 //! same entries (ids, ops, departures) in the same order, for multi-row
@@ -128,6 +128,14 @@ fn plain_sql_statements_log_each_row(b: &Backend) {
     assert_eq!(log(b, start), expected());
 }
 
+/// The migrations of the versions that logged with the row trigger.
+const OLD_MIGRATIONS: [&str; 4] = [
+    include_str!("../../src/store/sql/postgres_0001_articles.sql"),
+    include_str!("../../src/store/sql/postgres_0002_change_times.sql"),
+    include_str!("../../src/store/sql/postgres_0003_websub.sql"),
+    include_str!("../../src/store/sql/postgres_0004_indexnow.sql"),
+];
+
 /// A schema of its own on the test server, dropped at the end.
 struct Schema {
     name: String,
@@ -166,19 +174,18 @@ impl Schema {
             .unwrap();
     }
 
-    /// Applies migrations 1–3 as an older syndic did: the row trigger.
-    fn with_row_trigger(self) -> Schema {
-        self.raw(include_str!(
-            "../../src/store/sql/postgres_0001_articles.sql"
-        ));
-        self.raw(include_str!(
-            "../../src/store/sql/postgres_0002_change_times.sql"
-        ));
-        self.raw(include_str!("../../src/store/sql/postgres_0003_websub.sql"));
-        self.raw(
+    /// Applies the first `n` migrations as an older syndic did (3: the row
+    /// trigger alone; 4: with IndexNow's queue).
+    fn migrated_to(self, n: usize) -> Schema {
+        for script in &OLD_MIGRATIONS[..n] {
+            self.raw(script);
+        }
+        let versions: Vec<String> = (1..=n).map(|v| format!("({v})")).collect();
+        self.raw(&format!(
             "CREATE TABLE syndic_schema (version INTEGER NOT NULL); \
-             INSERT INTO syndic_schema VALUES (1), (2), (3)",
-        );
+             INSERT INTO syndic_schema VALUES {}",
+            versions.join(", ")
+        ));
         self
     }
 
@@ -200,7 +207,7 @@ impl Drop for Schema {
 /// the statement triggers log the same statements identically.
 #[test]
 fn postgres_statement_triggers_log_as_the_row_trigger_did() {
-    let rows = Schema::new("rowtrigger").with_row_trigger();
+    let rows = Schema::new("rowtrigger").migrated_to(3);
     run_statements(&|sql| rows.raw(sql));
     let by_row = pg_log(&rows.url, 0);
     assert_eq!(by_row, expected(), "the row trigger, for reference");
@@ -210,12 +217,17 @@ fn postgres_statement_triggers_log_as_the_row_trigger_did() {
     assert_eq!(log(&fresh, start), by_row);
 }
 
-/// A store that ran migrations 1–3 (rows and log entries written by the row
-/// trigger) is upgraded in place: its old entries are kept, and it then logs
-/// what a fresh store logs, with the same triggers.
+/// A store that ran migrations 1–3 or 1–4 (rows and log entries written by
+/// the row trigger) is upgraded in place: its old entries are kept, and it
+/// then logs what a fresh store logs, with the same triggers.
 #[test]
 fn postgres_upgraded_store_logs_as_a_fresh_one() {
-    let old = Schema::new("upgraded").with_row_trigger();
+    upgraded_from(3);
+    upgraded_from(4);
+}
+
+fn upgraded_from(version: usize) {
+    let old = Schema::new("upgraded").migrated_to(version);
     old.raw(SEED);
     let before = pg_log(&old.url, 0);
     let store = old.open();
@@ -252,7 +264,11 @@ fn postgres_upgraded_store_logs_as_a_fresh_one() {
     };
     let old_triggers = triggers(&old.url);
     assert_eq!(old_triggers, triggers(&fresh.url));
-    assert_eq!(old_triggers.len(), 4, "insert, update, delete, truncate");
+    assert_eq!(
+        old_triggers.len(),
+        5,
+        "log insert, update, delete, truncate; IndexNow"
+    );
 }
 
 /// Records as an import sends them: ids `b0000`…, in a scrambled order.
