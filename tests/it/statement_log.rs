@@ -217,6 +217,29 @@ fn postgres_statement_triggers_log_as_the_row_trigger_did() {
     assert_eq!(log(&fresh, start), by_row);
 }
 
+/// IndexNow's queue (migration 0007: statement triggers) is filled as the row
+/// trigger of 0004 filled it: the same URLs, each due at the first
+/// publication of the last row that queued it.
+#[test]
+fn postgres_statement_triggers_queue_indexnow_as_the_row_trigger_did() {
+    const ON: &str = "UPDATE indexnow_switch SET enabled = true";
+    const QUEUE: &str = "SELECT url, due FROM indexnow_queue ORDER BY url";
+    let queue = |url: &str| -> Vec<(String, i64)> {
+        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let rows = c.query(QUEUE, &[]).unwrap();
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+    };
+    let rows = Schema::new("indexnow").migrated_to(4);
+    rows.raw(ON);
+    run_statements(&|sql| rows.raw(sql));
+    let by_row = queue(&rows.url);
+    assert!(by_row.len() >= 8, "the row trigger queued {by_row:?}");
+    let fresh = postgres();
+    (fresh.raw)(ON);
+    run_statements(&*fresh.raw);
+    assert_eq!(queue(&fresh.url), by_row);
+}
+
 /// A store that ran migrations 1–3 or 1–4 (rows and log entries written by
 /// the row trigger) is upgraded in place: its old entries are kept, and it
 /// then logs what a fresh store logs, with the same triggers.
@@ -266,8 +289,8 @@ fn upgraded_from(version: usize) {
     assert_eq!(old_triggers, triggers(&fresh.url));
     assert_eq!(
         old_triggers.len(),
-        5,
-        "log insert, update, delete, truncate; IndexNow"
+        7,
+        "log insert, update, delete, truncate; IndexNow insert, update, delete"
     );
 }
 
