@@ -42,12 +42,16 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- An UPDATE's old and new rows are paired by position: PostgreSQL appends
--- each updated row's old and new versions to the two transition tables
--- together (the id cannot pair them: it may be what changed). Per row, as in
--- 0002: a rename logs the old id's departure then the new id; a row that
--- changed documents (section, authors, tags, status, first publication)
--- logs where it was; any other, a plain upsert.
+-- An UPDATE's old and new rows are paired by id, which is what a reader
+-- follows (PostgreSQL documents no order of the transition tables, so rows are
+-- never paired by position). An id the statement took away (a rename's old
+-- id) logs its departure, first; then each id written, in the order the rows
+-- were written: with where it was if that row changed documents (section,
+-- authors, tags, status, first publication), else a plain upsert (a rename's
+-- new id was nowhere). The row trigger of 0002 logged a rename's departure
+-- right before its upsert; a statement renaming several rows now logs the
+-- departures together first, which a reader applying the statement's entries
+-- (distinct ids, one commit) cannot tell apart.
 CREATE FUNCTION syndic_log_updates() RETURNS trigger LANGUAGE plpgsql
     SET search_path FROM CURRENT AS $$
 BEGIN
@@ -55,27 +59,21 @@ BEGIN
         RETURN NULL;
     END IF;
     PERFORM pg_advisory_xact_lock(7261150);
-    WITH o AS (SELECT row_number() OVER () AS n, * FROM old_rows),
-         w AS (SELECT row_number() OVER () AS n, * FROM new_rows),
-         pair AS (
-             SELECT o.n, o.id AS old_id, w.id AS new_id, o.section, o.authors, o.tags,
-                    o.published_at,
-                    o.id = w.id AND (o.section IS DISTINCT FROM w.section
-                        OR o.authors IS DISTINCT FROM w.authors OR o.tags IS DISTINCT FROM w.tags
-                        OR o.status IS DISTINCT FROM w.status
-                        OR o.published_at IS DISTINCT FROM w.published_at) AS moved
-             FROM o JOIN w USING (n)),
+    WITH w AS (SELECT row_number() OVER () AS n, * FROM new_rows),
          entry AS (
-             SELECT n, 0 AS k, old_id AS article_id, 'delete' AS op, section, authors, tags,
-                    published_at
-             FROM pair WHERE old_id <> new_id
+             SELECT 0 AS n, o.id AS article_id, 'delete' AS op, o.section, o.authors, o.tags,
+                    o.published_at
+             FROM old_rows o WHERE NOT EXISTS (SELECT FROM new_rows w WHERE w.id = o.id)
              UNION ALL
-             SELECT n, 1, new_id, 'upsert',
-                    CASE WHEN moved THEN section END, CASE WHEN moved THEN authors END,
-                    CASE WHEN moved THEN tags END, CASE WHEN moved THEN published_at END
-             FROM pair)
+             SELECT w.n, w.id, 'upsert', o.section, o.authors, o.tags, o.published_at
+             FROM w LEFT JOIN old_rows o ON o.id = w.id
+                 AND (o.section IS DISTINCT FROM w.section
+                     OR o.authors IS DISTINCT FROM w.authors OR o.tags IS DISTINCT FROM w.tags
+                     OR o.status IS DISTINCT FROM w.status
+                     OR o.published_at IS DISTINCT FROM w.published_at))
     INSERT INTO change_log (article_id, op, old_section, old_authors, old_tags, old_published_at)
-        SELECT article_id, op, section, authors, tags, published_at FROM entry ORDER BY n, k;
+        SELECT article_id, op, section, authors, tags, published_at FROM entry
+        ORDER BY n, article_id;
     PERFORM pg_notify('syndic_changes', '');
     RETURN NULL;
 END $$;
