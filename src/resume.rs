@@ -103,6 +103,7 @@ fn unit_name(index: &Index, unit: Unit) -> Option<String> {
         Unit::Feed(key) => format!("feed:{}", dir(key)),
         Unit::Archive(key, Period::Month(m)) => format!("archive:m{}:{}", m.0, dir(key)),
         Unit::Archive(key, Period::Day(d)) => format!("archive:d{d}:{}", dir(key)),
+        Unit::Archive(key, Period::Hour(h)) => format!("archive:h{h}:{}", dir(key)),
         Unit::Month(m) => format!("month:{}", m.0),
         other => format!("{other:?}"),
     })
@@ -133,12 +134,12 @@ fn unit_of(index: &Index, name: &str) -> Option<Unit> {
         let period = match period.split_at_checked(1)? {
             ("m", n) => Period::Month(Month(n.parse().ok()?)),
             ("d", n) => Period::Day(n.parse().ok()?),
+            ("h", n) => Period::Hour(n.parse().ok()?),
             _ => return None,
         };
         let key = feed_of(index, dir)?;
         return index
-            .archive_pages(key)
-            .contains(&period)
+            .is_archive_page(key, period)
             .then_some(Unit::Archive(key, period));
     }
     if let Some(month) = name.strip_prefix("month:") {

@@ -95,6 +95,12 @@ impl Index {
         pages
     }
 
+    /// Whether `period` is one of the feed's archive pages now (without
+    /// listing them all: a restart asks this of every page it names).
+    pub(crate) fn is_archive_page(&self, key: FeedKey, period: Period) -> bool {
+        self.page_span(self.archived(key), period).is_some()
+    }
+
     /// The newest archive page of a feed: the one its current document links to.
     pub(crate) fn newest_archive(&self, key: FeedKey) -> Option<Period> {
         let list = self.archived(key);
