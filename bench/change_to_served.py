@@ -12,6 +12,7 @@ Standard library only.  Usage:
   change_to_served.py --url http://127.0.0.1:8080 --token T --n 200 --tag maroc --tag terrorisme
 """
 import argparse
+import calendar
 import http.client
 import json
 import statistics
@@ -32,6 +33,9 @@ def main():
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--tag", action="append", default=[], help="tag names to put on every write")
     ap.add_argument("--json", action="store_true", help="print one JSON line")
+    ap.add_argument("--published-from", metavar="ISO",
+                    help="publication time of the first write (UTC, in the past), one second later for each "
+                         "next write (default: 5 s before each write)")
     args = ap.parse_args()
     u = urllib.parse.urlparse(args.url)
     api = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
@@ -40,6 +44,9 @@ def main():
     feed = "/tags/%s/feed.xml" % tags[0].lower().replace(" ", "-")
     put_ms, after_ms, total_ms = [], [], []
     run = int(time.time())
+    base = None
+    if args.published_from:
+        base = calendar.timegm(time.strptime(args.published_from, "%Y-%m-%dT%H:%M:%SZ"))
     for i in range(args.n):
         # Feeds order by publication (to the second), then by id, smallest first:
         # ids that decrease with time keep every new article the newest of its
@@ -47,7 +54,8 @@ def main():
         if i % 2 == 0:
             aid = "bench-%017d" % (10**17 - time.time_ns() // 1000)
         title = "Mesure %d-%d : latence de publication" % (run, i)
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+        at = time.time() - 5 if base is None else base + i
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
         body = json.dumps({"url": "https://www.actu.example.ma/bench/%s.html" % aid, "title": title,
                            "summary": "Article de mesure.", "content_html": "<p>Mesure.</p>",
                            "section": "Maroc", "tags": tags, "authors": ["Bench"], "published_at": now})

@@ -218,9 +218,11 @@ def top_tags(data, k=3):
     return [t for t, _ in sorted(counts.items(), key=lambda x: -x[1])[:k]]
 
 
-def change_to_served(port, updates, tags):
+def change_to_served(port, updates, tags, published_from=None):
     cmd = [sys.executable, os.path.join(HERE, "change_to_served.py"), "--url", "http://127.0.0.1:%d" % port,
            "--token", TOKEN, "--n", str(updates), "--json"]
+    if published_from:
+        cmd += ["--published-from", published_from]
     for t in tags:
         cmd += ["--tag", t]
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)

@@ -8,7 +8,8 @@ use serde::Deserialize;
 pub struct Archives {
     /// Whether feeds have archive pages.
     pub enabled: bool,
-    /// Most articles on a month's page; a month with more gets a page per day.
+    /// Most articles on a month's page; a month with more gets a page per day,
+    /// a day with more a page per hour.
     pub page_items: usize,
     /// `Cache-Control: max-age` of archive pages that have a newer page.
     pub cache_seconds: u32,

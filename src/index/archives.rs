@@ -6,7 +6,9 @@
 //! document and its archive pages hold every visible article exactly once.
 //! They are partitioned by calendar month (UTC) of first publication; a month
 //! holding more archived articles than a page may (`bound`) is split into one
-//! page per day. A page's members and links therefore change only when an
+//! page per day, and such a day holding more than `bound` into one page per
+//! hour, so that the newest page, which every new article changes, stays
+//! small (an hour is never split). A page's members and links therefore change only when an
 //! article of its period is added, dropped or moved, when the newest archived
 //! article crosses into or out of the current document (only the newest page),
 //! when a neighbouring page appears or disappears, or when the feed's display
@@ -58,25 +60,21 @@ impl Index {
         lo..hi
     }
 
-    /// The page holding `list[pos]`.
+    /// The page holding `list[pos]`: its month, else its day, else its hour,
+    /// the first that holds no more than `bound` archived articles.
     fn page_at(&self, list: &[u32], pos: usize) -> Period {
         let t = self.entry(list[pos]).published;
-        let month = Period::Month(Month::of(t));
-        match self.span(list, month).len() > self.archive_bound {
-            true => Period::day_of(t),
-            false => month,
-        }
+        let fits = |p: Period| self.span(list, p).len() <= self.archive_bound;
+        [Period::Month(Month::of(t)), Period::day_of(t)]
+            .into_iter()
+            .find(|&p| fits(p))
+            .unwrap_or_else(|| Period::hour_of(t))
     }
 
     /// Positions of `period`'s articles if it is a page of `list` now.
     fn page_span(&self, list: &[u32], period: Period) -> Option<Range<usize>> {
         let range = self.span(list, period);
-        let month_len = match period {
-            Period::Month(_) => range.len(),
-            Period::Day(d) => self.span(list, Period::Month(Month(d / 100))).len(),
-        };
-        let split = matches!(period, Period::Day(_));
-        (!range.is_empty() && split == (month_len > self.archive_bound)).then_some(range)
+        (!range.is_empty() && self.page_at(list, range.start) == period).then_some(range)
     }
 
     /// The pages of `list[range]`, oldest first.
@@ -95,6 +93,12 @@ impl Index {
         let mut pages = Vec::new();
         self.pages_in(list, 0..list.len(), &mut pages);
         pages
+    }
+
+    /// Whether `period` is one of the feed's archive pages now (without
+    /// listing them all: a restart asks this of every page it names).
+    pub(crate) fn is_archive_page(&self, key: FeedKey, period: Period) -> bool {
+        self.page_span(self.archived(key), period).is_some()
     }
 
     /// The newest archive page of a feed: the one its current document links to.
@@ -229,11 +233,33 @@ impl Index {
         if before.newest != after.newest {
             dirty.insert(Unit::Feed(key));
         }
-        if before.pages != after.pages {
-            dirty.extend(before.pages.iter().chain(&after.pages).map(|&p| page(p)));
-        }
+        dirty.extend(reshaped(&before.pages, &after.pages).into_iter().map(page));
         if renamed {
             dirty.extend(self.archive_pages(key).into_iter().map(page));
         }
     }
+}
+
+/// The pages that appeared or vanished between `before` and `after` (pages
+/// of the same months and their neighbours), and the pages next to them,
+/// whose links change. A page next to one that vanished or appeared is in the
+/// same sets: each month's pages come with the pages on either side.
+fn reshaped(before: &BTreeSet<Period>, after: &BTreeSet<Period>) -> Vec<Period> {
+    if before == after {
+        return Vec::new();
+    }
+    let in_time = |set: &BTreeSet<Period>| {
+        let mut pages: Vec<Period> = set.iter().copied().collect();
+        pages.sort_by_cached_key(|p| p.bounds());
+        pages
+    };
+    let mut out = Vec::new();
+    for (pages, other) in [(in_time(before), after), (in_time(after), before)] {
+        for (i, p) in pages.iter().enumerate() {
+            if !other.contains(p) {
+                out.extend(&pages[i.saturating_sub(1)..(i + 2).min(pages.len())]);
+            }
+        }
+    }
+    out
 }

@@ -72,22 +72,35 @@ impl Month {
 }
 
 /// The period an archive page covers: a calendar month (UTC) of first
-/// publication, or one day of it when the month holds more archived articles
-/// than a page may (see `index::archives`).
+/// publication, one day of it when the month holds more archived articles
+/// than a page may, or one hour of that day when the day does too (see
+/// `index::archives`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Period {
     /// `YYYYMM`.
     Month(Month),
     /// `YYYYMMDD`.
     Day(u32),
+    /// `YYYYMMDDHH`.
+    Hour(u32),
 }
 
 impl Period {
-    /// `2026-11` or `2026-11-29`: the page's folder name.
+    /// `2026-11`, `2026-11-29` or `2026-11-29T14`: the page's folder name.
     pub fn label(self) -> String {
         match self {
             Period::Month(m) => m.label(),
             Period::Day(d) => format!("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100),
+            Period::Hour(h) => format!("{}T{:02}", Period::Day(h / 100).label(), h % 100),
+        }
+    }
+
+    /// The month the period is in.
+    pub(crate) fn month(self) -> Month {
+        match self {
+            Period::Month(m) => m,
+            Period::Day(d) => Month(d / 100),
+            Period::Hour(h) => Month(h / 10000),
         }
     }
 
@@ -106,6 +119,11 @@ impl Period {
                 let start = NaiveDate::from_ymd_opt((d / 10000) as i32, d / 100 % 100, d % 100);
                 (start, start.and_then(|s| s.checked_add_days(Days::new(1))))
             }
+            Period::Hour(h) => {
+                let (day, _) = Period::Day(h / 100).bounds();
+                let start = day.saturating_add(i64::from(h % 100) * 3600);
+                return (start, start.saturating_add(3600));
+            }
         };
         let unix = |d: Option<NaiveDate>| {
             d.and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -119,6 +137,14 @@ impl Period {
         use chrono::Datelike;
         let t = chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default();
         Period::Day(t.year().max(0) as u32 * 10000 + t.month() * 100 + t.day())
+    }
+
+    /// The hour of a UNIX time.
+    pub(crate) fn hour_of(unix: i64) -> Period {
+        use chrono::{Datelike, Timelike};
+        let t = chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default();
+        let day = t.year().max(0) as u32 * 10000 + t.month() * 100 + t.day();
+        Period::Hour(day * 100 + t.hour())
     }
 }
 

@@ -211,14 +211,14 @@ fn every_applied_state_gets_a_key_of_its_own_and_frees_the_last() {
 
 #[test]
 fn archive_pages_partition_the_older_articles_by_month_then_day() {
-    // Hours from 2026-11-29 00:00: a, b in November; c, d, e on 1 December,
-    // f on 2 December (shown: the feed shows 1 item).
+    // Hours from 2026-11-29 00:00: a, b in November; c, d on 1 December,
+    // e, f on 2 December (f shown: the feed shows 1 item).
     let hours = [
         ("a", -30),
         ("b", -20),
         ("c", 50),
         ("d", 51),
-        ("e", 52),
+        ("e", 74),
         ("f", 75),
     ];
     let rows = hours.iter().map(|&(id, h)| row(id, h, "Maroc", &[]));
@@ -227,9 +227,10 @@ fn archive_pages_partition_the_older_articles_by_month_then_day() {
     let mut index = loader.finish();
     let global = FeedKey::GLOBAL;
     let (nov, dec1) = (Period::Month(Month(202611)), Period::Day(20261201));
+    let dec2 = Period::Day(20261202);
     // December holds 3 archived articles > 2: split by day.
-    assert_eq!(index.archive_pages(global), vec![nov, dec1]);
-    assert_eq!(index.newest_archive(global), Some(dec1));
+    assert_eq!(index.archive_pages(global), vec![nov, dec1, dec2]);
+    assert_eq!(index.newest_archive(global), Some(dec2));
     let ids = |p| -> Vec<String> {
         index
             .archive_slots(global, p)
@@ -237,20 +238,25 @@ fn archive_pages_partition_the_older_articles_by_month_then_day() {
             .map(|(_, id)| id.to_string())
             .collect()
     };
-    assert_eq!(ids(dec1), ["e", "d", "c"]);
+    assert_eq!(ids(dec1), ["d", "c"]);
+    assert_eq!(ids(dec2), ["e"]);
     assert_eq!(ids(nov), ["b", "a"]);
     assert!(
         ids(Period::Month(Month(202612))).is_empty(),
         "split: no month page"
     );
     assert_eq!(index.archive_neighbours(global, nov), (None, Some(dec1)));
-    assert_eq!(index.archive_neighbours(global, dec1), (Some(nov), None));
+    assert_eq!(
+        index.archive_neighbours(global, dec1),
+        (Some(nov), Some(dec2))
+    );
+    assert_eq!(index.archive_neighbours(global, dec2), (Some(dec1), None));
     // Deleting d brings December back to 2: one month page; the change dirties
     // the pages that vanished and appeared and their neighbour.
     let dirty = index.apply("d", None).dirty;
     let dec = Period::Month(Month(202612));
     assert_eq!(index.archive_pages(global), vec![nov, dec]);
-    for p in [nov, dec1, dec] {
+    for p in [nov, dec1, dec2, dec] {
         assert!(
             dirty.contains(&Unit::Archive(global, p)),
             "{p:?} not dirtied"
@@ -265,7 +271,6 @@ fn archive_pages_partition_the_older_articles_by_month_then_day() {
     // next-archive link, change; an edit of a November article re-renders
     // November's page only.
     let dirty = index.apply("g", Some(row("g", 90, "Maroc", &[]))).dirty;
-    let dec2 = Period::Day(20261202);
     assert_eq!(index.archive_pages(global), vec![nov, dec1, dec2]);
     for p in [dec, dec1, dec2, nov] {
         assert!(
@@ -282,4 +287,49 @@ fn archive_pages_partition_the_older_articles_by_month_then_day() {
     assert_eq!(pages, [&Unit::Archive(global, nov)]);
     let elsewhere = |u: &Unit| matches!(u, Unit::Archive(_, p) if *p != nov);
     assert!(!dirty.iter().any(elsewhere), "{dirty:?}");
+}
+
+#[test]
+fn a_day_holding_more_than_a_page_is_split_by_hour() {
+    // Hours from 2026-11-29 00:00: a in November; c, d, e on 1 December at
+    // 02:00, 03:00 and 04:00; f shown (the feed shows 1 item).
+    let hours = [("a", -30), ("c", 50), ("d", 51), ("e", 52), ("f", 75)];
+    let mut loader = Loader::new(1, at(100)).archives(2);
+    hours
+        .iter()
+        .for_each(|&(id, h)| loader.add(row(id, h, "Maroc", &[])));
+    let mut index = loader.finish();
+    let global = FeedKey::GLOBAL;
+    let nov = Period::Month(Month(202611));
+    let [h2, h3, h4] = [2026120102, 2026120103, 2026120104].map(Period::Hour);
+    // December and its first day hold 3 archived articles > 2: one page per hour.
+    assert_eq!(index.archive_pages(global), vec![nov, h2, h3, h4]);
+    assert_eq!(index.newest_archive(global), Some(h4));
+    assert_eq!(h4.label(), "2026-12-01T04");
+    let ids = |index: &Index, p| -> Vec<String> {
+        index
+            .archive_slots(global, p)
+            .iter()
+            .map(|(_, id)| id.to_string())
+            .collect()
+    };
+    assert_eq!(ids(&index, h3), ["d"]);
+    assert!(
+        ids(&index, Period::Day(20261201)).is_empty(),
+        "split: no day page"
+    );
+    assert_eq!(index.archive_neighbours(global, h3), (Some(h2), Some(h4)));
+    assert_eq!(index.archive_neighbours(global, nov), (None, Some(h2)));
+    // Deleting d brings December back to 2: one month page, and every hour
+    // page that vanished is dirtied (its documents go).
+    let dirty = index.apply("d", None).dirty;
+    let dec = Period::Month(Month(202612));
+    assert_eq!(index.archive_pages(global), vec![nov, dec]);
+    assert_eq!(ids(&index, dec), ["e", "c"]);
+    for p in [nov, h2, h3, h4, dec] {
+        assert!(
+            dirty.contains(&Unit::Archive(global, p)),
+            "{p:?} not dirtied"
+        );
+    }
 }

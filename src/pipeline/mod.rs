@@ -92,11 +92,7 @@ pub(crate) fn archive_units(index: &Index) -> Vec<Unit> {
         .into_iter()
         .flat_map(|key| index.archive_pages(key).into_iter().map(move |p| (p, key)))
         .collect();
-    let month = |p: Period| match p {
-        Period::Month(m) => m.0,
-        Period::Day(d) => d / 100,
-    };
-    pages.sort_unstable_by_key(|&(p, key)| (month(p), key, p));
+    pages.sort_unstable_by_key(|&(p, key)| (p.month(), key, p));
     pages
         .into_iter()
         .map(|(p, key)| Unit::Archive(key, p))

@@ -407,9 +407,18 @@ fn deleting_an_article_of_a_closed_month_changes_only_that_months_pages() {
             "{path} changed, outside {month}: {changed:?}"
         );
     }
-    // One page per feed of the article, in three formats (none appeared or vanished).
+    // One page per feed of the article, in three formats; when that page
+    // vanished (the article was its only one: small hour pages make that
+    // common), the pages on either side of it too (their links change).
     let feeds = 1 + victim.section.iter().count() + victim.tags.len() + victim.authors.len();
-    assert!(archive_changes.len() <= 3 * feeds, "{archive_changes:?}");
+    let vanished = archive_changes
+        .iter()
+        .filter(|p| p.ends_with("/feed.xml") && after.get(p).is_none())
+        .count();
+    assert!(
+        archive_changes.len() <= 3 * (feeds + 2 * vanished),
+        "{vanished} pages vanished: {archive_changes:?}"
+    );
 }
 
 #[test]

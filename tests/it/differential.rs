@@ -8,7 +8,7 @@
 //! start-up run it) of the same store at the same time.
 //!
 //! Feeds show 3 items so that articles enter and leave them, and archive
-//! pages hold 2 before a month is split by day, so that pages split, merge,
+//! pages hold 2 before a month is split by day (a day by hour), so that pages split, merge,
 //! appear and vanish; names collide by
 //! slug (case variants, accents); times sit on whole hours so that ties happen;
 //! clock moves cross embargo lifts and the 48-hour news window.

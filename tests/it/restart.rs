@@ -5,7 +5,7 @@
 //! not match. Archive pages are restored too, closed ones with their long cache.
 
 use crate::support::{Options, Server, record, samples_as_of, sql_connection, sql_insert};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use tempfile::TempDir;
 
@@ -230,6 +230,20 @@ fn closed_archive_pages_restored_from_the_manifest_keep_the_long_cache() {
     assert!(
         long.iter().any(|p| p.contains("archive/")) && long.iter().all(|p| p.contains("archive/")),
         "closed archive pages, and only they, are cached long: {long:?}"
+    );
+    // Month and hour pages (`2026-11`, `2026-11-27T12`) are among them: each
+    // kind is named in the manifest and found again.
+    let labels: BTreeSet<&str> = full
+        .keys()
+        .filter_map(|p| p.split("archive/").nth(1)?.split('/').next())
+        .collect();
+    assert!(
+        labels.iter().any(|l| l.len() == 7),
+        "no month page: {labels:?}"
+    );
+    assert!(
+        labels.iter().any(|l| l.len() == 13 && l.contains('T')),
+        "no hour page: {labels:?}"
     );
     let dir = server.stop_keeping_dir();
     let server = Server::start_in(dir, options(), |t| t);
