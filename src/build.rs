@@ -111,6 +111,7 @@ fn full_pass_caches(index: &Index, heads: Arc<pipeline::FeedHeads>) -> pipeline:
         heads,
         links: pipeline::LinkCache::default(),
         items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
+        parts: pipeline::PartMemos::default(),
         sitemaps: pipeline::SitemapFiles::default(),
         feed_times: pipeline::FeedTimes::default(),
     }

@@ -147,6 +147,7 @@ impl Watcher {
             caches: crate::pipeline::Caches {
                 links: first.links,
                 items: crate::pipeline::ItemCache::default(),
+                parts: crate::pipeline::PartMemos::default(),
                 sitemaps: first.sitemaps,
                 feed_times: first.feed_times,
                 heads: Arc::default(),

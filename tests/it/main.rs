@@ -45,6 +45,7 @@ mod properties;
 mod replicas;
 mod restart;
 mod shutdown;
+mod sitemap_parts;
 mod sitemap_schema;
 mod soak;
 mod store_suite;
