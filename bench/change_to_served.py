@@ -10,6 +10,10 @@ GETs the affected tag feed until the new title is there. It reports, in ms:
   total - put + after
 Standard library only.  Usage:
   change_to_served.py --url http://127.0.0.1:8080 --token T --n 200 --tag maroc --tag terrorisme
+With --published-at every write carries that time (ids still make each new article
+the newest of its second): a corpus made with gen_corpus.py --now at a midnight and
+--published-at the second before it times a change to a full day and hour, whatever
+the day of the month the benchmark runs on.
 """
 import argparse
 import http.client
@@ -32,6 +36,8 @@ def main():
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--tag", action="append", default=[], help="tag names to put on every write")
     ap.add_argument("--json", action="store_true", help="print one JSON line")
+    ap.add_argument("--published-at", help="publication time of every write (default: 5 s before it is sent), "
+                    "e.g. the last second of a full day, to time a change to a day and hour of many articles")
     args = ap.parse_args()
     u = urllib.parse.urlparse(args.url)
     api = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
@@ -47,7 +53,7 @@ def main():
         if i % 2 == 0:
             aid = "bench-%017d" % (10**17 - time.time_ns() // 1000)
         title = "Mesure %d-%d : latence de publication" % (run, i)
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+        now = args.published_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
         body = json.dumps({"url": "https://www.actu.example.ma/bench/%s.html" % aid, "title": title,
                            "summary": "Article de mesure.", "content_html": "<p>Mesure.</p>",
                            "section": "Maroc", "tags": tags, "authors": ["Bench"], "published_at": now})
