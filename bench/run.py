@@ -106,15 +106,26 @@ def median(xs):
     return statistics.median(xs) if xs else 0
 
 
-def bench_import(n, data, runs, dirname):
+def fresh_pg_database(base):
+    """A new, empty database beside the one `base` names (its name + `_bench`)."""
+    server, name = base.rsplit("/", 1)
+    fresh = name + "_bench"
+    for sql in ("DROP DATABASE IF EXISTS %s WITH (FORCE)" % fresh, "CREATE DATABASE %s" % fresh):
+        subprocess.run(["psql", server + "/postgres", "-qc", sql], check=True, capture_output=True)
+    return server + "/" + fresh
+
+
+def bench_import(n, data, runs, dirname, pg=None):
+    """Imports into a fresh SQLite store (or, with `pg`, a fresh PostgreSQL database) per run."""
     cfg = config(dirname, free_port())
     rows = []
     for r in range(runs):
         for f in os.listdir(dirname):
             if f.startswith("store.db"):
                 os.remove(os.path.join(dirname, f))
-        wall, cpu, rss, _ = timed([BIN, "--config", cfg, "import", data])
-        log("  import run %d: %.2f s, %.0f MB" % (r + 1, wall, rss))
+        env = {"SYNDIC_STORE__URL": fresh_pg_database(pg)} if pg else None
+        wall, cpu, rss, _ = timed([BIN, "--config", cfg, "import", data], env=env)
+        log("  import run %d (%s): %.2f s, %.0f MB" % (r + 1, "postgres" if pg else "sqlite", wall, rss))
         rows.append((wall, cpu, rss))
     wall = median([x[0] for x in rows])
     return {"wall_s": wall, "cpu_s": median([x[1] for x in rows]), "peak_mb": median([x[2] for x in rows]),
@@ -134,13 +145,15 @@ def bench_build(cfg, dirname, runs):
         folders.append(folder)
         wall, cpu, rss, err = timed([BIN, "--config", cfg, "build"], env={"SYNDIC_OUTPUT__DIR": folder})
         out = [l for l in err.splitlines() if l.startswith("built ")][-1]
-        log("  build run %d: %.2f s wall, %.2f s CPU, %.0f MB" % (r + 1, wall, cpu, rss))
-        rows.append((wall, cpu, rss))
+        system = float(re.search(r"System time \(seconds\): (\S+)", err).group(1))
+        log("  build run %d: %.2f s wall, %.2f s CPU (%.2f s sys), %.0f MB" % (r + 1, wall, cpu, system, rss))
+        rows.append((wall, cpu, rss, system))
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
     docs = int(re.match(r"built (\d+)", out).group(1))
     return {"wall_s": median([x[0] for x in rows]), "cpu_s": median([x[1] for x in rows]),
-            "peak_mb": median([x[2] for x in rows]), "documents": docs, "summary": out, "runs": rows}
+            "peak_mb": median([x[2] for x in rows]), "sys_s": median([x[3] for x in rows]),
+            "documents": docs, "summary": out, "runs": rows}
 
 
 def get(url, headers=None, timeout=30):
@@ -157,7 +170,7 @@ def get(url, headers=None, timeout=30):
 def start_serve(cfg, port):
     t0 = time.perf_counter()
     proc = subprocess.Popen([BIN, "--config", cfg, "serve"], stdout=subprocess.DEVNULL,
-                            stderr=open(cfg + ".serve.log", "w"))
+                            stderr=open(cfg + ".serve.log", "a"))
     while time.perf_counter() - t0 < 600:
         if get("http://127.0.0.1:%d/feed.xml" % port, timeout=2)[0] == 200:
             return proc, time.perf_counter() - t0
@@ -165,6 +178,19 @@ def start_serve(cfg, port):
             sys.exit("syndic serve exited; see %s.serve.log" % cfg)
         time.sleep(0.01)
     sys.exit("syndic serve did not start")
+
+
+def restart_from_manifest(cfg, port):
+    """Seconds from process start to the first served /feed.xml after a clean stop
+    (the mirror and its manifest match the store: nothing to render)."""
+    proc, elapsed = start_serve(cfg, port)
+    try:
+        if metric(port, "syndic_started_from_manifest") != 1:
+            sys.exit("the restart did not start from the manifest; see %s.serve.log" % cfg)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+    return elapsed
 
 
 def rss_mb(pid):
@@ -319,15 +345,21 @@ def machine():
 def table(r):
     imp, bld, srv, chg = r["import"], r["build"], r["serving"], r["change"]
     rows = [
-        ("import", "%.0f articles/s (%.2f s), peak %.0f MB" % (imp["articles_per_s"], imp["wall_s"], imp["peak_mb"])),
-        ("cold build", "%.2f s wall, %.2f s CPU, peak %.0f MB, %d documents" % (
-            bld["wall_s"], bld["cpu_s"], bld["peak_mb"], bld["documents"])),
-        ("serve start-up", "%.2f s to the first served document" % r["startup_s"]),
+        ("import into SQLite", "%.0f articles/s (%.2f s; runs %s s), peak %.0f MB" % (
+            imp["articles_per_s"], imp["wall_s"], ", ".join("%.2f" % x[0] for x in imp["runs"]), imp["peak_mb"])),
+        ("cold build", "%.2f s wall, %.2f s CPU of which %.2f s sys, peak %.0f MB, %d documents" % (
+            bld["wall_s"], bld["cpu_s"], bld["sys_s"], bld["peak_mb"], bld["documents"])),
+        ("serve start-up, full pass (no mirror yet)", "%.2f s to the first served document" % r["startup_s"]),
+        ("serve restart after a clean stop (from the manifest)", "%.2f s to the first served document" % r["restart_s"]),
         ("change to served (PUT round trip, regeneration included)", "median %.1f ms, p99 %.1f ms" % (
             chg["put"]["median"], chg["put"]["p99"])),
         ("PUT returned → new bytes served", "median %.2f ms, p99 %.2f ms" % (chg["after"]["median"], chg["after"]["p99"])),
         ("memory of serve", "%.0f MB resident, index %.0f bytes/article" % (r["serve_rss_mb"], r["index_bytes_per_article"])),
     ]
+    pg = r.get("import_pg")
+    if pg:
+        rows.insert(1, ("import into PostgreSQL", "%.0f articles/s (%.2f s; runs %s s), peak %.0f MB" % (
+            pg["articles_per_s"], pg["wall_s"], ", ".join("%.2f" % x[0] for x in pg["runs"]), pg["peak_mb"])))
     for case in ("plain", "gzip", "304"):
         c = srv[case]
         rows.append(("serving /feed.xml (%d KB; gzip %d KB) %s, `wrk -t2 -c64`, %d alternating rounds; nginx `worker_processes auto`, sendfile, gzip_static" % (
@@ -362,6 +394,8 @@ def main():
     ap.add_argument("--wrk-seconds", type=int, default=10)
     ap.add_argument("--load-seconds", type=int, help="length of the load mix (default: 6 × --wrk-seconds, at most 60)")
     ap.add_argument("--load-connections", type=int, default=256)
+    ap.add_argument("--pg", metavar="URL", help="also import into PostgreSQL: a fresh database beside URL's "
+                    "(e.g. postgres://postgres@127.0.0.1:5432/test → test_bench)")
     ap.add_argument("--profile", choices=["release", "dev"], default="release",
                     help="dev: the debug build, to check that the suite runs (CI); figures need release")
     args = ap.parse_args()
@@ -378,6 +412,8 @@ def main():
     result = {"articles": n, "runs": args.runs, "date": now.strftime("%Y-%m-%d"), "machine": machine()}
     log("import ...")
     result["import"], cfg = bench_import(n, data, args.runs, dirname)
+    if args.pg:
+        result["import_pg"], _ = bench_import(n, data, args.runs, os.path.join(dirname, "pg"), args.pg)
     log("cold build ...")
     result["build"] = bench_build(cfg, dirname, args.runs)
     port = int(re.search(r"listen = \"127.0.0.1:(\d+)\"", open(cfg).read()).group(1))
@@ -401,7 +437,9 @@ def main():
                                           seconds, args.load_connections)
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        proc.wait(timeout=120)
+    log("restart after a clean stop ...")
+    result["restart_s"] = restart_from_manifest(cfg, port)
     md = "Measured %s on %s with `bench/run.sh --size %s --runs %d`.\n\n%s\n" % (
         result["date"], result["machine"], args.size, args.runs, table(result))
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)

@@ -12,7 +12,7 @@
 
 use crate::build::FullPass;
 use crate::config::Config;
-use crate::index::{Dirty, FeedKind, Index, Loader, Month, Unit};
+use crate::index::{Dirty, FeedKey, FeedKind, Index, Loader, Month, Period, Unit};
 use crate::pipeline::{self, FeedTimes, SitemapFiles};
 use crate::publish::Publisher;
 use crate::publish::manifest::{self, DocEntry, Manifest, UnitEntry};
@@ -21,12 +21,11 @@ use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 
 /// What the documents of a manifest reflect.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct About {
-    /// The build of syndic that rendered them (version and executable digest).
+    /// The build of syndic that rendered them (version and source digest).
     build: String,
     /// The digest of the settings rendering depends on.
     settings: String,
@@ -50,18 +49,20 @@ pub(crate) struct Resumed {
     pub(crate) dirty: Dirty,
 }
 
-/// The build: an executable that renders differently never trusts another's manifest.
+/// The build: one that renders differently never trusts another's manifest.
+/// The digest is made at compile time from the sources, the locked
+/// dependencies, the compiler and the profile (see `build.rs`).
 fn build_id() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| {
-        let exe = std::env::current_exe().and_then(std::fs::read);
-        let digest = exe.map_or_else(|_| "unknown".into(), |b| crate::publish::digest_of(&b));
-        format!("{} {digest}", env!("CARGO_PKG_VERSION"))
-    })
+    concat!(env!("CARGO_PKG_VERSION"), " ", env!("SYNDIC_SOURCE_DIGEST"))
 }
 
 fn settings_digest(config: &Config) -> String {
-    let text = format!("{:?} {:?}", config.site, config.feeds);
+    let text = format!(
+        "{:?} {:?} {}",
+        config.site,
+        config.feeds,
+        config.archives.bound()
+    );
     crate::publish::digest_of(text.as_bytes())
 }
 
@@ -95,28 +96,50 @@ fn about(config: &Config, store: &dyn Store, cursor: u64, now: i64) -> Result<Ab
 }
 
 /// A unit's name in the manifest: stable across processes (feeds by folder and
-/// slug, not by the index's numbers).
+/// slug, not by the index's numbers; an archive page by its period and feed).
 fn unit_name(index: &Index, unit: Unit) -> Option<String> {
+    let dir = |key| paths::feed_dir(&index.feed_info(key));
     Some(match unit {
-        Unit::Feed(key) => format!("feed:{}", paths::feed_dir(&index.feed_info(key))),
+        Unit::Feed(key) => format!("feed:{}", dir(key)),
+        Unit::Archive(key, Period::Month(m)) => format!("archive:m{}:{}", m.0, dir(key)),
+        Unit::Archive(key, Period::Day(d)) => format!("archive:d{d}:{}", dir(key)),
         Unit::Month(m) => format!("month:{}", m.0),
         other => format!("{other:?}"),
     })
 }
 
-/// The unit a manifest name stands for in `index` (`None`: a feed it no longer has).
+/// The feed whose folder is `dir` (`sections/maroc/`, or empty for the global feed).
+fn feed_of(index: &Index, dir: &str) -> Option<FeedKey> {
+    let (kind, slug) = match dir.trim_end_matches('/').split_once('/') {
+        None => (FeedKind::Global, ""),
+        Some((folder, slug)) => (
+            FeedKind::TERMED
+                .into_iter()
+                .find(|k| k.folder() == Some(folder))?,
+            slug,
+        ),
+    };
+    index.find_feed(kind, slug)
+}
+
+/// The unit a manifest name stands for in `index` (`None`: a feed, or an
+/// archive page, it no longer has).
 fn unit_of(index: &Index, name: &str) -> Option<Unit> {
     if let Some(dir) = name.strip_prefix("feed:") {
-        let (kind, slug) = match dir.trim_end_matches('/').split_once('/') {
-            None => (FeedKind::Global, ""),
-            Some((folder, slug)) => (
-                FeedKind::TERMED
-                    .into_iter()
-                    .find(|k| k.folder() == Some(folder))?,
-                slug,
-            ),
+        return feed_of(index, dir).map(Unit::Feed);
+    }
+    if let Some(rest) = name.strip_prefix("archive:") {
+        let (period, dir) = rest.split_once(':')?;
+        let period = match period.split_at_checked(1)? {
+            ("m", n) => Period::Month(Month(n.parse().ok()?)),
+            ("d", n) => Period::Day(n.parse().ok()?),
+            _ => return None,
         };
-        return index.find_feed(kind, slug).map(Unit::Feed);
+        let key = feed_of(index, dir)?;
+        return index
+            .archive_pages(key)
+            .contains(&period)
+            .then_some(Unit::Archive(key, period));
     }
     if let Some(month) = name.strip_prefix("month:") {
         return month.parse().ok().map(|m| Unit::Month(Month(m)));
@@ -210,7 +233,7 @@ fn load_since(
     now: DateTime<Utc>,
 ) -> Result<(Index, u64, Dirty), String> {
     let then = DateTime::from_timestamp(then, 0).ok_or("a bad time")?;
-    let mut loader = Loader::new(config.feeds.items, then);
+    let mut loader = Loader::new(config.feeds.items, then).archives(config.archives.bound());
     let cursor = store
         .scan_meta(&mut |row| loader.add(row), &mut |bad| {
             tracing::warn!(id = %bad.id, errors = ?bad.errors, "stored article is invalid; left out of every document");

@@ -37,12 +37,17 @@ struct Prepared {
     /// Writes published documents under `output.dir`; ends once the watcher
     /// (which sends to it) has stopped and everything sent is written.
     mirror_thread: std::thread::JoinHandle<()>,
-    /// IndexNow's settings and the URLs the watcher hands it, when configured.
-    indexnow: Option<(
-        crate::config::IndexNow,
-        tokio::sync::mpsc::UnboundedReceiver<Vec<crate::indexnow::Pending>>,
-    )>,
+    /// IndexNow's settings, clock and wake-ups from the watcher, when configured.
+    indexnow: Option<IndexNowStart>,
 }
+
+/// What the IndexNow task starts from: its settings, the clock, and the
+/// watcher's wake-ups.
+type IndexNowStart = (
+    crate::config::IndexNow,
+    Arc<dyn Clock>,
+    tokio::sync::mpsc::UnboundedReceiver<()>,
+);
 
 fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError> {
     let started = Instant::now();
@@ -51,6 +56,10 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         Arc::from(store::open(&config.store.url, (&config.store).into())?);
     let now = clock.now();
     build::seed_if_empty(&config, &*store, now)?;
+    if config.indexnow.is_some() {
+        // From now on the store queues the URLs of writes (the seed is not submitted).
+        store.submissions().enable()?;
+    }
     let dir = config.output.dir.clone();
     let publisher = Arc::new(Publisher::with_bodies_on_disk(
         dir.clone(),
@@ -98,7 +107,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
         config: config.clone(),
         store: store.clone(),
         publisher: publisher.clone(),
-        clock,
+        clock: clock.clone(),
         metrics: metrics.clone(),
     };
     let mut watcher = Watcher::new(services, start).mirror_to(disk_tx);
@@ -111,7 +120,7 @@ fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError
     if let Some(settings) = config.indexnow.clone() {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         watcher = watcher.submit_to(tx);
-        indexnow = Some((settings, rx));
+        indexnow = Some((settings, clock, rx));
     }
     let state = Arc::new(AppState {
         config: config.clone(),
@@ -212,6 +221,8 @@ pub async fn serve(
         indexnow,
     } = prepared;
     let watcher = with_pings(watcher, &state);
+    let ahead = http::make_ahead(state.clone());
+    let watcher = watcher.on_publish(Box::new(move |published| ahead.published(published)));
     start_indexnow(&state, indexnow);
     let watch_thread = std::thread::Builder::new()
         .name("syndic-watch".into())
@@ -285,14 +296,8 @@ fn write_manifest(state: &AppState, watcher: &Watcher) {
 }
 
 /// Starts the IndexNow submitter, when configured, on the runtime.
-fn start_indexnow(
-    state: &AppState,
-    indexnow: Option<(
-        crate::config::IndexNow,
-        tokio::sync::mpsc::UnboundedReceiver<Vec<crate::indexnow::Pending>>,
-    )>,
-) {
-    let Some((settings, urls)) = indexnow else {
+fn start_indexnow(state: &AppState, indexnow: Option<IndexNowStart>) {
+    let Some((settings, clock, wake)) = indexnow else {
         return;
     };
     {
@@ -312,14 +317,22 @@ fn start_indexnow(
             max_response_bytes: 64 << 10,
         };
         let client = crate::outbound::Client::new(limits);
-        let metrics = state.metrics.clone();
-        tokio::spawn(crate::indexnow::run(
+        let owner = format!(
+            "{}-{}-{}",
+            std::process::id(),
+            clock.now().timestamp_millis(),
+            crate::hub::challenge()
+        );
+        let parts = crate::indexnow::Parts {
             settings,
             key_location,
             client,
-            metrics,
-            urls,
-        ));
+            metrics: state.metrics.clone(),
+            store: state.store.clone(),
+            clock,
+            owner,
+        };
+        tokio::spawn(crate::indexnow::run(parts, wake));
     }
 }
 

@@ -5,7 +5,8 @@
 //! and routing. Documents are read from
 //! the published generation only; URLs never reach the file system. A body not
 //! in memory is made or read back once per variant however many ask
-//! ([`loads`]), on a bounded blocking pool.
+//! ([`loads`]), on a bounded blocking pool; the variants asked for of a
+//! document's previous version are made ahead for the new one ([`warm`]).
 //! Must not: render, or write the store except through the ingest API.
 
 mod admission;
@@ -13,7 +14,10 @@ mod api;
 mod documents;
 mod loads;
 mod negotiate;
+mod warm;
 mod websub;
+
+pub(crate) use warm::start as make_ahead;
 
 use crate::config::Config;
 use crate::metrics::{Metrics, RequestLabels};

@@ -17,6 +17,8 @@ mod diff;
 mod request;
 mod verify;
 
+pub(crate) use verify::challenge;
+
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::outbound::{Client, Policy};

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// An unguessable token: 128 bits from the process's random hash keys and a counter.
-pub(super) fn challenge() -> String {
+pub(crate) fn challenge() -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let half = |salt: u64| {

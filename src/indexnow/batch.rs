@@ -17,9 +17,17 @@ struct Body<'a> {
     url_list: &'a [&'a str],
 }
 
-/// The JSON bodies submitting `urls` (each URL once, grouped by host, in
+/// One request: the URLs it submits and its JSON body.
+pub(crate) struct Batch {
+    /// The URLs in `urlList`.
+    pub(crate) urls: Vec<String>,
+    /// The JSON body.
+    pub(crate) body: Vec<u8>,
+}
+
+/// The requests submitting `urls` (each URL once, grouped by host, in
 /// order); a URL without a host is left out.
-pub(crate) fn bodies(key: &str, key_location: &str, urls: &[String]) -> Vec<Vec<u8>> {
+pub(crate) fn bodies(key: &str, key_location: &str, urls: &[String]) -> Vec<Batch> {
     let mut by_host: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for url in urls {
         let host = url::Url::parse(url)
@@ -40,7 +48,10 @@ pub(crate) fn bodies(key: &str, key_location: &str, urls: &[String]) -> Vec<Vec<
                 key_location,
                 url_list: chunk,
             };
-            out.push(serde_json::to_vec(&body).expect("strings serialise"));
+            out.push(Batch {
+                urls: chunk.iter().map(|u| (*u).to_owned()).collect(),
+                body: serde_json::to_vec(&body).expect("strings serialise"),
+            });
         }
     }
     out
@@ -65,13 +76,14 @@ mod tests {
         );
         let parsed: Vec<serde_json::Value> = bodies
             .iter()
-            .map(|b| serde_json::from_slice(b).unwrap())
+            .map(|b| serde_json::from_slice(&b.body).unwrap())
             .collect();
         assert_eq!(parsed.len(), 3);
         assert_eq!(parsed[0]["host"], "m.example.ma");
         assert_eq!(parsed[1]["host"], "www.example.ma");
         assert_eq!(parsed[1]["urlList"].as_array().unwrap().len(), MAX_URLS);
         assert_eq!(parsed[2]["urlList"].as_array().unwrap().len(), 1);
+        assert_eq!(bodies[2].urls, ["https://www.example.ma/a/10000.html"]);
         assert_eq!(parsed[1]["key"], "k3y-k3y-k3y");
         assert_eq!(
             parsed[1]["keyLocation"],

@@ -4,13 +4,13 @@
 //! ETag of each variant, the HTTP-date of Last-Modified), made once; `http`
 //! turns them into header values and never writes into an artifact.
 
+use super::compress::{brotli, gzip};
 use crate::render::{DocKind, Document};
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// A content coding the server can send.
@@ -66,6 +66,9 @@ pub struct Artifact {
     pub(crate) fingerprinted: bool,
     /// When last served, on [`TICKS`]' scale.
     last_used: AtomicU64,
+    /// The compressed variants clients asked for, of this version or of the
+    /// one it replaced (a bit per [`Encoding`]): made ahead for the next one.
+    asked: AtomicU8,
 }
 
 /// The bytes of a variant, and whether getting them took a compression.
@@ -129,19 +132,22 @@ impl Artifact {
             stored: AtomicBool::new(false),
             file_digest,
             last_used: AtomicU64::new(TICKS.fetch_add(1, Ordering::Relaxed)),
+            asked: AtomicU8::new(0),
         }
     }
 
     /// An artifact whose bytes are only in the mirror under the output folder
     /// (as a manifest describes them): read back, checked against
     /// `file_digest`, when asked for. `digests` is (ETag digest, the bytes'
-    /// digest, whether the first is a renderer's fingerprint).
+    /// digest, whether the first is a renderer's fingerprint); `long_cache`
+    /// as when it was rendered (a closed archive page keeps its long cache).
     pub(crate) fn on_disk(
         path: String,
         kind: DocKind,
         len: usize,
         digests: (String, String, bool),
         last_modified: Option<DateTime<Utc>>,
+        long_cache: bool,
     ) -> Artifact {
         let (digest, file_digest, fingerprinted) = digests;
         let etag = |e: Encoding| Bytes::from(etag_text(&digest, e));
@@ -155,9 +161,7 @@ impl Artifact {
             path,
             kind,
             len,
-            // Not in the manifest: a closed archive page restored from the
-            // mirror is cached as briefly as a feed until it is rendered again.
-            long_cache: false,
+            long_cache,
             resident: Default::default(),
             digest,
             last_modified,
@@ -165,6 +169,7 @@ impl Artifact {
             file_digest: OnceLock::from(file_digest),
             fingerprinted,
             last_used: AtomicU64::new(0),
+            asked: AtomicU8::new(0),
         }
     }
 
@@ -194,10 +199,37 @@ impl Artifact {
     }
 
     /// The bytes of a variant if they are in memory (no I/O, no compression).
+    /// Asking for a compressed variant notes it as asked for.
     pub(crate) fn ready(&self, encoding: Encoding) -> Option<Bytes> {
+        if encoding != Encoding::Identity {
+            let bit = 1 << encoding as u8;
+            if self.asked.load(Ordering::Relaxed) & bit == 0 {
+                self.asked.fetch_or(bit, Ordering::Relaxed);
+            }
+        }
         let bytes = self.resident[encoding as usize].load_full()?;
         self.touch();
         Some((*bytes).clone())
+    }
+
+    /// The compressed variants asked for of this version or the one before,
+    /// not in memory now, while the rendered bytes are (nothing to read back).
+    pub(crate) fn to_make_ahead(&self) -> Vec<Encoding> {
+        if self.resident[Encoding::Identity as usize].load().is_none() {
+            return Vec::new();
+        }
+        let asked = self.asked.load(Ordering::Relaxed);
+        [Encoding::Gzip, Encoding::Brotli]
+            .into_iter()
+            .filter(|&e| asked & (1 << e as u8) != 0)
+            .filter(|&e| self.resident[e as usize].load().is_none())
+            .collect()
+    }
+
+    /// Takes over what was asked of the version this one replaces.
+    pub(crate) fn inherit_asked(&self, previous: &Artifact) {
+        let asked = previous.asked.load(Ordering::Relaxed);
+        self.asked.fetch_or(asked, Ordering::Relaxed);
     }
 
     /// The bytes of a variant: from memory, else read back from `dir` (where the
@@ -354,26 +386,4 @@ fn etag_text(digest: &str, encoding: Encoding) -> String {
         None => format!("\"{digest}\""),
         Some(token) => format!("\"{digest}-{token}\""),
     }
-}
-
-fn gzip(body: &[u8]) -> Bytes {
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(body.len() / 4),
-        flate2::Compression::new(6),
-    );
-    // Writing into a Vec cannot fail.
-    let _ = enc.write_all(body);
-    Bytes::from(enc.finish().unwrap_or_default())
-}
-
-fn brotli(body: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(body.len() / 5);
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 6,
-        lgwin: 22,
-        ..Default::default()
-    };
-    // Reading from a slice and writing into a Vec cannot fail.
-    let _ = brotli::BrotliCompress(&mut &body[..], &mut out, &params);
-    Bytes::from(out)
 }

@@ -2,7 +2,8 @@
 //! later start can serve them without rendering them again.
 //!
 //! Owns: the manifest's format (which documents each unit published, with their
-//! validators, digests, sizes and modification times, and what the caller says
+//! validators, digests, sizes, modification times and whether they are cached
+//! for long (closed archive pages), and what the caller says
 //! they reflect), writing it atomically, taking it (reading and removing it in
 //! one step, so that a manifest describes a mirror nobody has written since),
 //! checking each file's size and modification time, and restoring a generation
@@ -32,6 +33,9 @@ pub(crate) struct DocEntry {
     file_digest: String,
     fingerprinted: bool,
     last_modified: Option<i64>,
+    /// A closed archive page, served with `[archives] cache_seconds`.
+    #[serde(default)]
+    long_cache: bool,
     /// The file's modification time (ns since the epoch) when the manifest was written.
     mtime_ns: u128,
 }
@@ -136,6 +140,7 @@ impl Publisher {
                     file_digest: file_digest.clone(),
                     fingerprinted: a.fingerprinted,
                     last_modified: a.last_modified.map(|t| t.timestamp()),
+                    long_cache: a.long_cache,
                     mtime_ns: mtime,
                 });
             }
@@ -162,6 +167,7 @@ impl Publisher {
                     d.len,
                     (d.digest, d.file_digest, d.fingerprinted),
                     last_modified,
+                    d.long_cache,
                 );
                 let path: Arc<str> = d.path.into();
                 next.docs.insert(path.clone(), Arc::new(artifact));

@@ -12,6 +12,7 @@
 
 mod artifact;
 mod bodies;
+mod compress;
 mod disk;
 pub(crate) mod manifest;
 mod repair;
@@ -144,11 +145,8 @@ impl Staging {
                 Some(fingerprint) => fingerprint.clone(),
                 None => digest_of(&doc.body),
             };
-            let same = self
-                .next
-                .docs
-                .get(&path)
-                .is_some_and(|a| a.same_content(&doc, &digest));
+            let previous = self.next.docs.get(&path).cloned();
+            let same = (previous.as_ref()).is_some_and(|a| a.same_content(&doc, &digest));
             if !same && doc.is_unchanged() {
                 // The renderer was told this fingerprint was published here.
                 tracing::error!(path = %path, "a part said unchanged is not published; left out until it changes");
@@ -156,6 +154,9 @@ impl Staging {
             }
             if !same {
                 let artifact = Arc::new(Artifact::new(doc, digest));
+                if let Some(previous) = &previous {
+                    artifact.inherit_asked(previous);
+                }
                 self.next.docs.insert(path.clone(), artifact.clone());
                 self.published.changed.push(artifact);
             }

@@ -4,7 +4,8 @@
 //! deletes, reads of article metadata, bodies and links by id, and the change log
 //! (`changes_since(cursor)`), which triggers maintain so that writes by any
 //! program are seen, its pruning and floor; the built-in WebSub hub's
-//! subscriptions and pending deliveries (`subscriptions`). Must not: decide visibility, render, or read the clock.
+//! subscriptions and pending deliveries (`subscriptions`); IndexNow's queue of
+//! URLs to submit (`submissions`), which triggers fill. Must not: decide visibility, render, or read the clock.
 
 mod pg_bulk;
 mod pg_listen;
@@ -12,10 +13,13 @@ mod pg_rows;
 mod pg_tls;
 mod postgres;
 mod postgres_hub;
+mod postgres_indexnow;
 mod rows;
 mod sqlite;
 mod sqlite_hub;
+mod sqlite_indexnow;
 mod sqlite_rows;
+mod submissions;
 mod subscriptions;
 
 pub use crate::model::LinkRow;
@@ -26,6 +30,7 @@ use thiserror::Error;
 pub use crate::config::StoreUrl;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use submissions::Submissions;
 pub use subscriptions::{Claimed, Failure, NewSubscription, Subscriptions};
 
 /// A store failure, naming the store and the operation.
@@ -247,6 +252,8 @@ pub trait Store: Send + Sync {
     }
     /// The built-in WebSub hub's subscriptions and deliveries, in this store.
     fn subscriptions(&self) -> &dyn Subscriptions;
+    /// IndexNow's queue of URLs to submit, in this store.
+    fn submissions(&self) -> &dyn Submissions;
     /// Calls `on_change` whenever another writer commits, until it returns false.
     /// Backends without notifications do nothing: the watch loop polls them.
     fn listen(&self, on_change: Box<dyn Fn() -> bool + Send>) {

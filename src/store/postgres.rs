@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/postgres_0001_articles.sql"),
     include_str!("sql/postgres_0002_change_times.sql"),
     include_str!("sql/postgres_0003_websub.sql"),
+    include_str!("sql/postgres_0004_indexnow.sql"),
 ];
 /// Advisory lock held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 7_261_151;
@@ -369,6 +370,10 @@ impl Store for PostgresStore {
     }
 
     fn subscriptions(&self) -> &dyn super::Subscriptions {
+        self
+    }
+
+    fn submissions(&self) -> &dyn super::Submissions {
         self
     }
 

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/sqlite_0001_articles.sql"),
     include_str!("sql/sqlite_0002_change_times.sql"),
     include_str!("sql/sqlite_0003_websub.sql"),
+    include_str!("sql/sqlite_0004_indexnow.sql"),
 ];
 
 const READERS: usize = 4;
@@ -241,6 +242,10 @@ impl Store for SqliteStore {
     }
 
     fn subscriptions(&self) -> &dyn super::Subscriptions {
+        self
+    }
+
+    fn submissions(&self) -> &dyn super::Submissions {
         self
     }
 

@@ -83,8 +83,9 @@ pub struct Watcher {
     /// Told after each commit which feed folders were rendered, and the
     /// cursor (the built-in WebSub hub).
     on_render: Option<OnRender>,
-    /// Where URLs to submit to IndexNow go (`None`: IndexNow is off).
-    indexnow: Option<tokio::sync::mpsc::UnboundedSender<Vec<crate::indexnow::Pending>>>,
+    /// Wakes the IndexNow task when changes were read or time made articles
+    /// visible (`None`: IndexNow is off).
+    indexnow: Option<tokio::sync::mpsc::UnboundedSender<()>>,
 }
 
 /// See [`Watcher::keeping_heads`].
@@ -158,12 +159,10 @@ impl Watcher {
         }
     }
 
-    /// Hands the URLs of changed articles to the IndexNow task (never waits).
-    pub(crate) fn submit_to(
-        mut self,
-        urls: tokio::sync::mpsc::UnboundedSender<Vec<crate::indexnow::Pending>>,
-    ) -> Watcher {
-        self.indexnow = Some(urls);
+    /// Wakes the IndexNow task through `wake` when changes were read or an
+    /// embargo lifted (never waits).
+    pub(crate) fn submit_to(mut self, wake: tokio::sync::mpsc::UnboundedSender<()>) -> Watcher {
+        self.indexnow = Some(wake);
         self
     }
 
@@ -269,7 +268,11 @@ impl Watcher {
                 self.failures += 1;
             }
         }
-        dirty.extend(self.index.advance(self.clock.now()));
+        let advanced = self.index.advance(self.clock.now());
+        if !advanced.is_empty() {
+            self.wake_indexnow();
+        }
+        dirty.extend(advanced);
         self.caches.links.expire(self.index.now());
         if self.failures == 0 {
             dirty.append(&mut self.retry);
@@ -300,6 +303,7 @@ impl Watcher {
             Ok(deleted) => tracing::info!(deleted, "change log pruned"),
             Err(e) => tracing::warn!(error = %e, "change log not pruned; trying again later"),
         }
+        self.prune_indexnow(now - retention);
     }
 
     /// Renders `dirty`, commits one generation, hands it to the disk mirror.
@@ -362,7 +366,7 @@ impl Watcher {
             }
             let mut rows: std::collections::HashMap<String, _> =
                 rows.into_iter().map(|r| (r.id.clone(), r)).collect();
-            self.queue_indexnow(&changes, &rows);
+            self.wake_indexnow();
             for id in ids {
                 let (index, caches) = (&mut self.index, &self.caches);
                 dirty.extend(pipeline::apply_change(index, caches, id, rows.remove(id)));

@@ -1,4 +1,4 @@
-//! The watch loop's rarer work: handing IndexNow what changed, rendering in
+//! The watch loop's rarer work: waking IndexNow and pruning its queue, rendering in
 //! batches what changed while stopped, and the full reload when the change
 //! log's floor passed the cursor.
 //!
@@ -23,22 +23,22 @@ impl Watcher {
         }
     }
 
-    /// Hands IndexNow the URLs these changes call for; a store error only
-    /// costs the submission (logged), never the pass.
-    pub(super) fn queue_indexnow(
-        &self,
-        changes: &[crate::store::Change],
-        rows: &std::collections::HashMap<String, crate::store::MetaRow>,
-    ) {
-        let Some(urls) = &self.indexnow else {
-            return;
-        };
-        match crate::indexnow::pending(&*self.store, changes, rows, self.clock.now()) {
-            Ok(pending) if !pending.is_empty() => drop(urls.send(pending)),
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "IndexNow: URLs of changes not read; not submitted")
-            }
+    /// Wakes the IndexNow task (never waits): the store's queue may hold
+    /// URLs due now.
+    pub(super) fn wake_indexnow(&self) {
+        if let Some(wake) = &self.indexnow {
+            let _ = wake.send(());
+        }
+    }
+
+    /// Deletes IndexNow's queued URLs due and queued before `before` (the
+    /// change log's retention; every replica does, with IndexNow or not, so the
+    /// queue stays bounded). A failure is logged and tried at the next prune.
+    pub(super) fn prune_indexnow(&self, before: chrono::DateTime<chrono::Utc>) {
+        match self.store.submissions().prune(before.timestamp_millis()) {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "IndexNow queue pruned"),
+            Err(e) => tracing::warn!(error = %e, "IndexNow queue not pruned; trying again later"),
         }
     }
 

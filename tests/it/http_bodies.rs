@@ -130,3 +130,62 @@ fn simultaneous_first_requests_for_a_variant_compress_it_once() {
         "{CLIENTS} simultaneous first requests, one compression"
     );
 }
+
+fn unpacked(coding: &str, bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match coding {
+        "gzip" => flate2::read::GzDecoder::new(bytes).read_to_end(&mut out),
+        "br" => brotli::Decompressor::new(bytes, 4096).read_to_end(&mut out),
+        other => panic!("unexpected coding {other}"),
+    }
+    .unwrap();
+    out
+}
+
+/// The encodings clients asked for of a document are made for its next version
+/// without a request (off the watch loop), once; those nobody asked for are not.
+#[test]
+fn a_new_version_is_compressed_ahead_in_the_encodings_asked_for() {
+    let server = server(1024);
+    let compressions = || server.metrics().count("syndic_compressions_total", &[]);
+    let br = server.get_with("/feed.xml", &[("Accept-Encoding", "br")]);
+    assert_eq!(br.must("content-encoding"), "br");
+    let before = compressions();
+    let rec = record(
+        "ahead-1",
+        "Maroc",
+        &["Rabat"],
+        &[],
+        support::samples_as_of(),
+    );
+    assert_eq!(server.put(&rec).status, 201);
+    // Only feed.xml's br was asked for: one compression, with no request.
+    support::wait_for(
+        "feed.xml's new version compressed ahead",
+        std::time::Duration::from_secs(5),
+        || (compressions() == before + 1.0).then_some(()),
+    );
+    let identity = server.get_with("/feed.xml", &[("Accept-Encoding", "identity")]);
+    assert!(identity.text().contains(&record_url("ahead-1")));
+    let br = server.get_with("/feed.xml", &[("Accept-Encoding", "br")]);
+    assert_eq!(br.must("content-encoding"), "br");
+    assert_eq!(
+        unpacked("br", &br.body),
+        identity.body,
+        "br unpacks to identity"
+    );
+    assert_eq!(
+        compressions(),
+        before + 1.0,
+        "served from what was made ahead"
+    );
+    // gzip was never asked for: made at its first request, as before.
+    let gzip = server.get_with("/feed.xml", &[("Accept-Encoding", "gzip")]);
+    assert_eq!(
+        unpacked("gzip", &gzip.body),
+        identity.body,
+        "gzip unpacks to identity"
+    );
+    assert_eq!(compressions(), before + 2.0);
+}

@@ -4,7 +4,9 @@
 //! `key`, `keyLocation` and `urlList`, retried after a 503 and a 429, counted
 //! in `/metrics`. An unpublished article's URL is submitted too; a new draft's
 //! is not. Keys outside 8–128 of `[a-zA-Z0-9-]` are refused when the
-//! configuration is read.
+//! configuration is read. A deleted article's URL is submitted; an embargoed
+//! one when its embargo lifts (controlled clock); a URL written but not yet
+//! sent when the server stopped is sent after a restart.
 
 use crate::support::{self, Options, Server, wait_for};
 use serde_json::Value;
@@ -14,14 +16,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use syndic::watch::Clock;
 
-const KEY: &str = "3f2c0b7e-indexnow-test";
+pub(crate) const KEY: &str = "3f2c0b7e-indexnow-test";
 
 /// A stub endpoint on 127.0.0.1: answers the first requests with `script`'s
 /// statuses, then 200; keeps every body received.
 /// Each request the stub received: the status it answered and the body.
-type Seen = Arc<Mutex<Vec<(u16, Value)>>>;
+pub(crate) type Seen = Arc<Mutex<Vec<(u16, Value)>>>;
 
-fn stub(script: Vec<u16>) -> (String, Seen) {
+pub(crate) fn stub(script: Vec<u16>) -> (String, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/indexnow", listener.local_addr().expect("addr"));
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -146,4 +148,98 @@ fn a_key_outside_the_alphabet_or_length_is_refused_at_parse() {
         .expect_err("refused");
         assert!(err.to_string().contains("8 to 128"), "{bad}: {err}");
     }
+}
+
+/// The URLs of every body the stub answered 200, in order.
+pub(crate) fn accepted_urls(seen: &Seen) -> Vec<String> {
+    seen.lock()
+        .expect("lock")
+        .iter()
+        .filter(|(status, _)| *status == 200)
+        .flat_map(|(_, body)| body["urlList"].as_array().cloned().unwrap_or_default())
+        .filter_map(|u| u.as_str().map(str::to_owned))
+        .collect()
+}
+
+pub(crate) fn indexnow_toml(endpoint: &str, window_ms: u64) -> String {
+    format!("\n[indexnow]\nendpoint = \"{endpoint}\"\nkey = \"{KEY}\"\nwindow_ms = {window_ms}\n")
+}
+
+#[test]
+fn a_deleted_url_is_submitted_and_an_embargoed_one_when_it_lifts() {
+    let (endpoint, seen) = stub(vec![]);
+    let server = Server::start(Options {
+        extra_toml: indexnow_toml(&endpoint, 200),
+        ..Options::default()
+    });
+    let now = server.clock().now();
+    let gone = support::record("inow-gone", "Maroc", &[], &["S.A"], now);
+    assert_eq!(server.put(&gone).status, 201);
+    let later = now + chrono::TimeDelta::hours(1);
+    let embargo = support::record("inow-embargo", "Maroc", &[], &["S.A"], later);
+    assert_eq!(server.put(&embargo).status, 201);
+    let first = wait_for("the new URL submitted", Duration::from_secs(20), || {
+        let urls = accepted_urls(&seen);
+        (!urls.is_empty()).then_some(urls)
+    });
+    assert_eq!(
+        first,
+        [support::record_url("inow-gone")],
+        "the embargo waits"
+    );
+
+    let deleted = server.api("DELETE", "/api/articles/inow-gone", b"");
+    assert!(deleted.status < 300, "{}", deleted.text());
+    wait_for("the deleted URL submitted", Duration::from_secs(20), || {
+        (accepted_urls(&seen).len() == 2).then_some(())
+    });
+    // Still before the lifting: nothing else is sent.
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(
+        accepted_urls(&seen),
+        [
+            support::record_url("inow-gone"),
+            support::record_url("inow-gone")
+        ]
+    );
+    server.clock().set(later + chrono::TimeDelta::seconds(1));
+    wait_for(
+        "the embargoed URL submitted",
+        Duration::from_secs(20),
+        || (accepted_urls(&seen).len() == 3).then_some(()),
+    );
+    assert_eq!(accepted_urls(&seen)[2], support::record_url("inow-embargo"));
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(accepted_urls(&seen).len(), 3, "each change sent once");
+    server.shutdown().expect("clean shutdown");
+}
+
+#[test]
+fn a_url_not_sent_before_a_stop_is_sent_after_the_restart() {
+    let (endpoint, seen) = stub(vec![]);
+    // A window far longer than the test: the URL is never sent by the first run.
+    let server = Server::start(Options {
+        extra_toml: indexnow_toml(&endpoint, 600_000),
+        ..Options::default()
+    });
+    let now = server.clock().now();
+    let kept = support::record("inow-kept", "Maroc", &[], &["S.A"], now);
+    assert_eq!(server.put(&kept).status, 201);
+    std::thread::sleep(Duration::from_millis(500));
+    let dir = server.stop_keeping_dir();
+    assert!(seen.lock().expect("lock").is_empty(), "nothing sent yet");
+
+    let again = Server::start_in(
+        dir,
+        Options {
+            extra_toml: indexnow_toml(&endpoint, 200),
+            ..Options::default()
+        },
+        |text| text,
+    );
+    wait_for("the kept URL submitted", Duration::from_secs(20), || {
+        (!accepted_urls(&seen).is_empty()).then_some(())
+    });
+    assert_eq!(accepted_urls(&seen), [support::record_url("inow-kept")]);
+    again.shutdown().expect("clean shutdown");
 }

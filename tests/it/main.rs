@@ -34,6 +34,8 @@ mod http_live;
 mod http_server;
 mod import_cli;
 mod indexnow;
+mod indexnow_replicas;
+mod indexnow_store;
 mod judges;
 mod layers;
 mod log_floor;

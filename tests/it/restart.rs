@@ -2,7 +2,7 @@
 //! its manifest describes (the metric says so) with the very bytes and
 //! validators a full pass makes, applies what changed while it was stopped,
 //! and falls back to a full pass when the manifest, a file or the settings do
-//! not match.
+//! not match. Archive pages are restored too, closed ones with their long cache.
 
 use crate::support::{Options, Server, record, samples_as_of, sql_connection, sql_insert};
 use std::collections::BTreeMap;
@@ -238,4 +238,51 @@ fn an_upgrade_from_month_sitemaps_replaces_them_with_day_files() {
             "{path}: a day file"
         );
     }
+}
+
+/// Archive pages survive a start from the manifest (they were removed as
+/// units of unknown name, and the index was loaded without archives), and the
+/// closed ones keep their long `Cache-Control` (`[archives] cache_seconds`):
+/// every document is served after the restart with the `Cache-Control` and
+/// ETag the full pass gave it.
+#[test]
+fn closed_archive_pages_restored_from_the_manifest_keep_the_long_cache() {
+    let options = || Options {
+        items: 5,
+        extra_toml: "\n[archives]\npage_items = 5\ncache_seconds = 604800\n".into(),
+        ..Options::default()
+    };
+    // Each mirrored document: its Cache-Control and ETag.
+    let cache_controls = |server: &Server| -> BTreeMap<String, (String, String)> {
+        files(server.dir())
+            .keys()
+            .map(|p| {
+                let r = server.get(&format!("/{p}"));
+                assert_eq!(r.status, 200, "{p}");
+                let header = |n: &str| r.header(n).unwrap_or_default().to_owned();
+                (p.clone(), (header("cache-control"), header("etag")))
+            })
+            .collect()
+    };
+    let server = Server::start(options());
+    assert_eq!(from_manifest(&server), 0.0, "a full pass");
+    let full = cache_controls(&server);
+    let long: Vec<&String> = full
+        .iter()
+        .filter(|(_, (c, _))| c.contains("max-age=604800"))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        long.iter().any(|p| p.contains("archive/")) && long.iter().all(|p| p.contains("archive/")),
+        "closed archive pages, and only they, are cached long: {long:?}"
+    );
+    let dir = server.stop_keeping_dir();
+    let server = Server::start_in(dir, options(), |t| t);
+    assert_eq!(from_manifest(&server), 1.0, "a start from the manifest");
+    assert_eq!(
+        cache_controls(&server),
+        full,
+        "the archive pages, with the Cache-Control and ETag of the full pass"
+    );
+    server.shutdown().expect("clean shutdown");
 }
