@@ -94,22 +94,17 @@ pub(super) fn render_month(
     month: Month,
 ) -> Result<Vec<Document>, UnitError> {
     let (index, links) = (sources.index, &sources.caches.links);
-    let floor = index.change_time(unit);
+    let floor = |day: &Bucket| index.day_change_time(day.start);
     let days = index.month_days(month);
     let mut memos = sources.caches.parts.take(unit);
     let keep_after = links.keep_after(sources).timestamp();
     if days.last().is_none_or(|oldest| oldest.start < keep_after) {
-        return render_whole_month(sources, unit, &days, floor);
+        return render_whole_month(sources, unit, &days);
     }
     let mut parts = Vec::with_capacity(days.len());
     for day in days {
-        let part = match reuse(
-            sources,
-            unit,
-            memos.remove(&day.start).as_ref(),
-            &day,
-            floor,
-        ) {
+        let memo = memos.remove(&day.start);
+        let part = match reuse(sources, unit, memo.as_ref(), &day, floor(&day)) {
             Some(files) => Ok(files),
             None => Err(links
                 .get(sources, &index.bucket_slots(&day))
@@ -120,7 +115,7 @@ pub(super) fn render_month(
     // Read first: the links just read are counted too.
     if !links.urls_distinct() {
         let days: Vec<Bucket> = parts.into_iter().map(|(day, _)| day).collect();
-        return render_whole_month(sources, unit, &days, floor);
+        return render_whole_month(sources, unit, &days);
     }
     let (mut next, mut docs) = (HashMap::new(), Vec::new());
     for (day, part) in parts {
@@ -128,10 +123,10 @@ pub(super) fn render_month(
             Ok(files) => files,
             Err(got) => {
                 let entries = month_entries(sources, unit, &got)?;
-                render::day_sitemaps(day.start, &entries, floor)
+                render::day_sitemaps(day.start, &entries, floor(&day))
             }
         };
-        next.insert(day.start, memo(&day, floor, &files));
+        next.insert(day.start, memo(&day, floor(&day), &files));
         docs.extend(files);
     }
     sources.caches.parts.put(unit, next);
@@ -155,7 +150,6 @@ fn render_whole_month(
     sources: &Sources,
     unit: Unit,
     days: &[Bucket],
-    floor: Option<DateTime<Utc>>,
 ) -> Result<Vec<Document>, UnitError> {
     let slots: Vec<_> = days
         .iter()
@@ -167,7 +161,8 @@ fn render_whole_month(
         .get(sources, &slots)
         .map_err(store_err(sources, unit))?;
     let entries = month_entries(sources, unit, &got)?;
-    Ok(render::sitemaps_by_day_from(&entries, floor))
+    let floor = |day| sources.index.day_change_time(day);
+    Ok(render::sitemaps_by_day_from(&entries, &floor))
 }
 
 /// The news sitemap: past 1,000 URLs an index over parts by hour, of which

@@ -88,20 +88,24 @@ pub fn sitemaps_by_day(rows: &[LinkRow]) -> Result<Vec<Document>, RenderError> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(sitemaps_by_day_from(
         &entries.iter().collect::<Vec<_>>(),
-        None,
+        &|_| None,
     ))
 }
 
-/// [`sitemaps_by_day`] from rendered entries (newest first).
+/// [`sitemaps_by_day`] from rendered entries (newest first); `floor` gives
+/// each day's (by its first second) floor for Last-Modified.
 pub(crate) fn sitemaps_by_day_from(
     entries: &[&UrlEntry],
-    floor: Option<DateTime<Utc>>,
+    floor: &dyn Fn(i64) -> Option<DateTime<Utc>>,
 ) -> Vec<Document> {
     let entries = distinct_urls(entries);
-    let day = |e: &&UrlEntry| e.published.timestamp().div_euclid(DAY);
+    let day = |e: &&UrlEntry| e.published.timestamp().div_euclid(DAY) * DAY;
     entries
         .chunk_by(|a, b| day(a) == day(b))
-        .flat_map(|of_day| day_sitemaps(day(&of_day[0]) * DAY, of_day, floor))
+        .flat_map(|of_day| {
+            let start = day(&of_day[0]);
+            day_sitemaps(start, of_day, floor(start))
+        })
         .collect()
 }
 

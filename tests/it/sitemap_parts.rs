@@ -217,3 +217,34 @@ fn time_alone_drops_the_hours_that_leave_the_window_part_by_part() {
         .sum();
     assert_eq!(day_urls, 1_200 + 40);
 }
+
+#[test]
+fn a_deletion_raises_the_last_modified_of_its_day_only() {
+    let server = start(1_200);
+    let now = support::samples_as_of();
+    let days: BTreeSet<String> = support::locs(&server.text("/sitemap.xml"))
+        .iter()
+        .map(|loc| loc.strip_prefix(support::PUBLIC_URL).expect("a served URL"))
+        .map(|path| format!("/{path}"))
+        .collect();
+    assert!(days.len() > 30, "{days:?}");
+    let before = support::etags(&server, &days);
+    // "part-00600", 601 minutes before now, on a day of many articles.
+    let day = support::day_sitemap(now - TimeDelta::minutes(601));
+    let modified = server.get(&day).must("last-modified").to_owned();
+    assert_eq!(
+        server.api("DELETE", "/api/articles/part-00600", b"").status,
+        200
+    );
+    assert!(!server.text(&day).contains(&url(600)));
+    let after = support::etags(&server, &days);
+    let changed: Vec<&String> = days.iter().filter(|p| before[*p] != after[*p]).collect();
+    assert_eq!(
+        changed,
+        [&day],
+        "the other days of the month keep their bytes"
+    );
+    let raised = server.get(&day).must("last-modified").to_owned();
+    let time = |t: &str| DateTime::parse_from_rfc2822(t).expect("an HTTP date");
+    assert!(time(&raised) > time(&modified), "{modified} → {raised}");
+}
