@@ -20,7 +20,7 @@ use crate::render::paths;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// What the documents of a manifest reflect.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -122,36 +122,54 @@ fn feed_of(index: &Index, dir: &str) -> Option<FeedKey> {
     index.find_feed(kind, slug)
 }
 
-/// The unit a manifest name stands for in `index` (`None`: a feed, or an
-/// archive page, it no longer has).
-fn unit_of(index: &Index, name: &str) -> Option<Unit> {
-    if let Some(dir) = name.strip_prefix("feed:") {
-        return feed_of(index, dir).map(Unit::Feed);
+/// Reads manifest names back into units of an index, computing each feed's
+/// archive pages once (a feed may have thousands of them, each a unit).
+struct UnitsOf<'a> {
+    index: &'a Index,
+    pages: HashMap<FeedKey, HashSet<Period>>,
+}
+
+impl<'a> UnitsOf<'a> {
+    fn new(index: &'a Index) -> Self {
+        UnitsOf {
+            index,
+            pages: HashMap::new(),
+        }
     }
-    if let Some(rest) = name.strip_prefix("archive:") {
-        let (period, dir) = rest.split_once(':')?;
-        let period = match period.split_at_checked(1)? {
-            ("m", n) => Period::Month(Month(n.parse().ok()?)),
-            ("d", n) => Period::Day(n.parse().ok()?),
-            _ => return None,
-        };
-        let key = feed_of(index, dir)?;
-        return index
-            .archive_pages(key)
-            .contains(&period)
-            .then_some(Unit::Archive(key, period));
+
+    /// The unit a manifest name stands for in the index (`None`: a feed, or an
+    /// archive page, it no longer has).
+    fn unit_of(&mut self, name: &str) -> Option<Unit> {
+        let index = self.index;
+        if let Some(dir) = name.strip_prefix("feed:") {
+            return feed_of(index, dir).map(Unit::Feed);
+        }
+        if let Some(rest) = name.strip_prefix("archive:") {
+            let (period, dir) = rest.split_once(':')?;
+            let period = match period.split_at_checked(1)? {
+                ("m", n) => Period::Month(Month(n.parse().ok()?)),
+                ("d", n) => Period::Day(n.parse().ok()?),
+                _ => return None,
+            };
+            let key = feed_of(index, dir)?;
+            let pages = (self.pages.entry(key))
+                .or_insert_with(|| index.archive_pages(key).into_iter().collect());
+            return pages
+                .contains(&period)
+                .then_some(Unit::Archive(key, period));
+        }
+        if let Some(month) = name.strip_prefix("month:") {
+            return month.parse().ok().map(|m| Unit::Month(Month(m)));
+        }
+        [
+            Unit::SitemapIndex,
+            Unit::News,
+            Unit::Robots,
+            Unit::Directory,
+        ]
+        .into_iter()
+        .find(|u| format!("{u:?}") == name)
     }
-    if let Some(month) = name.strip_prefix("month:") {
-        return month.parse().ok().map(|m| Unit::Month(Month(m)));
-    }
-    [
-        Unit::SitemapIndex,
-        Unit::News,
-        Unit::Robots,
-        Unit::Directory,
-    ]
-    .into_iter()
-    .find(|u| format!("{u:?}") == name)
 }
 
 /// Writes the manifest of the mirror under `[output] dir`: its documents are
@@ -291,8 +309,9 @@ fn restore(
 ) -> Result<(SitemapFiles, FeedTimes), String> {
     let (sitemaps, feed_times) = (SitemapFiles::default(), FeedTimes::default());
     let mut restored: Vec<(Unit, Vec<DocEntry>)> = Vec::with_capacity(units.len());
+    let mut units_of = UnitsOf::new(index);
     for entry in units {
-        let Some(unit) = unit_of(index, &entry.unit) else {
+        let Some(unit) = units_of.unit_of(&entry.unit) else {
             for doc in &entry.docs {
                 let _ = std::fs::remove_file(dir.join(&doc.path));
             }
