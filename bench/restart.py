@@ -35,8 +35,8 @@ def spread(xs):
 
 
 def reset_pg(url):
-    subprocess.run(["psql", url, "-qc", "DROP TABLE IF EXISTS articles, change_log, change_log_floor, "
-                    "syndic_schema CASCADE; DROP FUNCTION IF EXISTS syndic_log_change, syndic_log_truncate CASCADE"],
+    # Everything syndic made (tables, functions, triggers), whatever its version.
+    subprocess.run(["psql", url, "-qc", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"],
                    check=True, capture_output=True)
 
 

@@ -14,6 +14,7 @@ mod api;
 mod documents;
 mod loads;
 mod negotiate;
+mod sendfile;
 mod warm;
 mod websub;
 
@@ -29,7 +30,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioTimer;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -125,7 +126,7 @@ pub(crate) async fn run(
             };
             let _ = stream.set_nodelay(true);
             let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let conn = builder.serve_connection(sendfile::Conn::new(stream), service);
             serve_until_asked_to_close(conn, &ticket, stopping).await;
         });
     }

@@ -5,6 +5,7 @@
 //! turns them into header values and never writes into an artifact.
 
 use super::compress::{brotli, gzip};
+use super::sendable::Resident;
 use crate::render::{DocKind, Document};
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
@@ -55,7 +56,7 @@ pub struct Artifact {
     /// `last_modified` as an HTTP-date (IMF-fixdate), made once.
     http_date: Option<Bytes>,
     /// The rendered bytes, gzip and brotli variants, while kept in memory.
-    resident: [ArcSwapOption<Bytes>; 3],
+    resident: [ArcSwapOption<Resident>; 3],
     /// The mirror wrote these bytes under the output folder: they may leave memory.
     stored: AtomicBool,
     /// The hash of the bytes, for checking them when read back: the digest
@@ -122,7 +123,7 @@ impl Artifact {
             kind: doc.kind,
             len: doc.body.len(),
             resident: [
-                ArcSwapOption::from_pointee(Bytes::from(doc.body)),
+                ArcSwapOption::from_pointee(Resident::new(Bytes::from(doc.body))),
                 ArcSwapOption::empty(),
                 ArcSwapOption::empty(),
             ],
@@ -207,9 +208,10 @@ impl Artifact {
                 self.asked.fetch_or(bit, Ordering::Relaxed);
             }
         }
-        let bytes = self.resident[encoding as usize].load_full()?;
+        let resident = self.resident[encoding as usize].load_full()?;
         self.touch();
-        Some((*bytes).clone())
+        resident.offer_file();
+        Some(resident.bytes().clone())
     }
 
     /// The compressed variants asked for of this version or the one before,
@@ -256,7 +258,7 @@ impl Artifact {
             Encoding::Gzip => gzip(&body),
             Encoding::Brotli => brotli(&body),
         };
-        self.resident[encoding as usize].store(Some(Arc::new(bytes.clone())));
+        self.resident[encoding as usize].store(Some(Arc::new(Resident::new(bytes.clone()))));
         done(bytes, true)
     }
 
@@ -272,7 +274,7 @@ impl Artifact {
             return Err(lost("other bytes".into()));
         }
         let body = Bytes::from(body);
-        self.resident[0].store(Some(Arc::new(body.clone())));
+        self.resident[0].store(Some(Arc::new(Resident::new(body.clone()))));
         Ok(body)
     }
 
@@ -283,7 +285,7 @@ impl Artifact {
 
     /// The rendered bytes while they are in memory (always until [`Artifact::mark_stored`]).
     pub fn resident_body(&self) -> Option<Bytes> {
-        self.resident[0].load_full().map(|b| (*b).clone())
+        self.resident[0].load_full().map(|b| b.bytes().clone())
     }
 
     /// Records the hash of the bytes (for checking them when read back) if it
@@ -316,7 +318,7 @@ impl Artifact {
             let Some(body) = self.resident_body() else {
                 return 0;
             };
-            gzip_slot.store(Some(Arc::new(gzip(&body))));
+            gzip_slot.store(Some(Arc::new(Resident::new(gzip(&body)))));
         }
         self.resident[Encoding::Identity as usize].store(None);
         self.resident[Encoding::Brotli as usize].store(None);
@@ -333,8 +335,11 @@ impl Artifact {
             .load_full()
             .ok_or_else(|| lost("not in memory"))?;
         let mut body = Vec::with_capacity(self.len);
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&packed[..]), &mut body)
-            .map_err(|e| lost(&e.to_string()))?;
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&packed.bytes()[..]),
+            &mut body,
+        )
+        .map_err(|e| lost(&e.to_string()))?;
         Ok(Bytes::from(body))
     }
 
@@ -352,7 +357,7 @@ impl Artifact {
     pub(crate) fn resident_bytes(&self) -> usize {
         self.resident
             .iter()
-            .filter_map(|r| r.load().as_ref().map(|b| b.len()))
+            .filter_map(|r| r.load().as_ref().map(|b| b.bytes().len()))
             .sum()
     }
 

@@ -16,6 +16,7 @@ mod compress;
 mod disk;
 pub(crate) mod manifest;
 mod repair;
+pub(crate) mod sendable;
 
 pub use artifact::Encoding;
 pub(crate) use artifact::{Artifact, BodyError, Loaded, digest_of};

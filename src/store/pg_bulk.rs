@@ -1,16 +1,21 @@
 //! PostgreSQL upserts: a batch in one transaction, written row by row when it is
 //! small (an API write) and, when it is large (an import), streamed with binary
-//! `COPY` into a temporary staging table and moved into `articles` by one
-//! `INSERT … ON CONFLICT` statement: a few round trips per batch instead of one
-//! per row. Either way the change-log triggers fire once per row written, and
-//! records identical to the stored ones are not written (nor logged).
+//! `COPY`: the records of ids not stored straight into `articles`, the others
+//! into a temporary staging table, moved into `articles` by one
+//! `INSERT … ON CONFLICT` statement. A few round trips per batch instead of one
+//! per row. The change-log triggers run once per statement (migration 0005) and
+//! log every row written; records identical to the stored ones are not written
+//! (nor logged).
 
 use super::UpsertCounts;
 use super::rows::{self, StoredValues};
 use crate::model::Article;
-use deadpool_postgres::Object;
-use std::collections::HashMap;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Object, Transaction};
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 
 /// Below this many rows to write, a batch is written row by row (no staging).
@@ -32,6 +37,11 @@ const STAGE: &str = "CREATE TEMP TABLE IF NOT EXISTS syndic_stage (\
      id TEXT, url TEXT, title TEXT, summary TEXT, content_html TEXT, authors TEXT, section TEXT, \
      tags TEXT, published_at TEXT, updated_at TEXT, language TEXT, image TEXT, status TEXT, \
      digest TEXT) ON COMMIT DELETE ROWS";
+
+/// One probe of the id index per id: an import fills a table whose statistics
+/// lag behind, and `id = ANY($1)` was planned as a scan of the whole table.
+const STORED_DIGESTS: &str = "SELECT a.id, a.digest FROM unnest($1::text[]) AS u(id) \
+     CROSS JOIN LATERAL (SELECT id, digest FROM articles WHERE articles.id = u.id LIMIT 1) a";
 
 fn upsert_one() -> String {
     format!(
@@ -57,53 +67,143 @@ pub(super) async fn upsert(
     articles: &[Article],
     digests: &[String],
 ) -> Result<UpsertCounts, tokio_postgres::Error> {
-    let tx = client.transaction().await?;
+    let mut tx = client.transaction().await?;
     let ids: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
     let stored: HashMap<String, Option<String>> = tx
-        .query(
-            "SELECT id, digest FROM articles WHERE id = ANY($1)",
-            &[&ids],
-        )
+        .query(STORED_DIGESTS, &[&ids])
         .await?
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
+    let known: HashSet<String> = stored.keys().cloned().collect();
     let (counts, writes) = rows::plan_upsert(articles, digests, stored);
-    let values = writes
-        .iter()
-        .map(|&i| StoredValues::of(&articles[i], &digests[i]));
     if writes.len() < COPY_FROM {
         let statement = tx.prepare(&upsert_one()).await?;
-        for v in values {
+        for &i in &writes {
+            let v = StoredValues::of(&articles[i], &digests[i]);
             tx.execute(&statement, &params(&v)).await?;
         }
     } else {
-        // One statement may not update a row twice: of a record sent twice in
+        // One statement may not write a row twice: of a record sent twice in
         // the batch, the last one is what the row-by-row path leaves stored.
         let mut last: HashMap<&str, usize> = HashMap::with_capacity(writes.len());
-        for (n, &i) in writes.iter().enumerate() {
-            last.insert(articles[i].id.as_str(), n);
+        for &i in &writes {
+            last.insert(articles[i].id.as_str(), i);
         }
-        let values = values
-            .enumerate()
-            .filter(|(n, v)| last.get(v.id) == Some(n))
-            .map(|(_, v)| v);
-        tx.batch_execute(STAGE).await?;
-        let sink = tx
-            .copy_in(&format!(
-                "COPY pg_temp.syndic_stage ({COLUMNS}) FROM STDIN (FORMAT binary)"
-            ))
-            .await?;
-        let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT; 14]);
-        let mut writer = std::pin::pin!(writer);
-        for v in values {
-            writer.as_mut().write(&params(&v)).await?;
+        let writes: Vec<usize> = writes
+            .into_iter()
+            .filter(|&i| last.get(articles[i].id.as_str()) == Some(&i))
+            .collect();
+        let (new, stored): (Vec<usize>, Vec<usize>) = writes
+            .iter()
+            .partition(|&&i| !known.contains(&articles[i].id));
+        let rest = if copy_new(&mut tx, articles, digests, &new).await? {
+            stored
+        } else {
+            writes
+        };
+        if !rest.is_empty() {
+            stage(&tx, articles, digests, &rest).await?;
+            tx.execute(&upsert_staged(), &[]).await?;
         }
-        writer.finish().await?;
-        tx.execute(&upsert_staged(), &[]).await?;
     }
     tx.commit().await?;
     Ok(counts)
+}
+
+/// Copies records whose ids were not stored straight into `articles` (no
+/// staging, no conflict handling). A record another writer inserted since the
+/// digests were read makes the copy fail: it is rolled back and `false`
+/// returned, for the caller to upsert everything through the staging table.
+async fn copy_new(
+    tx: &mut Transaction<'_>,
+    articles: &[Article],
+    digests: &[String],
+    new: &[usize],
+) -> Result<bool, tokio_postgres::Error> {
+    if new.is_empty() {
+        return Ok(true);
+    }
+    let savepoint = tx.savepoint("syndic_copy_new").await?;
+    let copied = async {
+        let sink = savepoint
+            .copy_in(&format!(
+                "COPY articles ({COLUMNS}) FROM STDIN (FORMAT binary)"
+            ))
+            .await?;
+        let writer = BinaryCopyInWriter::new(sink, &TYPES);
+        let mut writer = std::pin::pin!(writer);
+        for &i in new {
+            let v = StoredValues::of(&articles[i], &digests[i]);
+            let (published, updated) = (
+                system_time(articles[i].published_at),
+                system_time(articles[i].updated_at),
+            );
+            let mut row = params(&v);
+            (row[8], row[9]) = (&published, &updated);
+            writer.as_mut().write(&row).await?;
+        }
+        writer.finish().await
+    }
+    .await;
+    match copied {
+        Ok(_) => savepoint.commit().await.map(|()| true),
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            savepoint.rollback().await.map(|()| false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Streams these records into the (emptied at commit) staging table.
+async fn stage(
+    tx: &Transaction<'_>,
+    articles: &[Article],
+    digests: &[String],
+    rows: &[usize],
+) -> Result<(), tokio_postgres::Error> {
+    tx.batch_execute(STAGE).await?;
+    let sink = tx
+        .copy_in(&format!(
+            "COPY pg_temp.syndic_stage ({COLUMNS}) FROM STDIN (FORMAT binary)"
+        ))
+        .await?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT; 14]);
+    let mut writer = std::pin::pin!(writer);
+    for &i in rows {
+        let v = StoredValues::of(&articles[i], &digests[i]);
+        writer.as_mut().write(&params(&v)).await?;
+    }
+    writer.finish().await?;
+    Ok(())
+}
+
+/// The types of [`COLUMNS`] in `articles`.
+const TYPES: [Type; 14] = [
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TIMESTAMPTZ,
+    Type::TIMESTAMPTZ,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+];
+
+/// A date as the driver sends a `timestamptz`, to the second as stored.
+fn system_time(t: DateTime<Utc>) -> SystemTime {
+    let seconds = Duration::from_secs(t.timestamp().unsigned_abs());
+    if t.timestamp() >= 0 {
+        UNIX_EPOCH + seconds
+    } else {
+        UNIX_EPOCH - seconds
+    }
 }
 
 fn params<'a>(v: &'a StoredValues) -> [&'a (dyn ToSql + Sync); 14] {

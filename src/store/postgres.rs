@@ -28,6 +28,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/postgres_0002_change_times.sql"),
     include_str!("sql/postgres_0003_websub.sql"),
     include_str!("sql/postgres_0004_indexnow.sql"),
+    include_str!("sql/postgres_0005_statement_log.sql"),
+    include_str!("sql/postgres_0006_lz4_bodies.sql"),
+    include_str!("sql/postgres_0007_indexnow_statement.sql"),
 ];
 /// Advisory lock held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 7_261_151;

@@ -38,7 +38,7 @@ pub(crate) fn sqlite() -> Backend {
     }
 }
 
-fn pg_base() -> String {
+pub(crate) fn pg_base() -> String {
     std::env::var("SYNDIC_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
