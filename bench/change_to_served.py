@@ -10,6 +10,10 @@ GETs the affected tag feed until the new title is there. It reports, in ms:
   total - put + after
 Standard library only.  Usage:
   change_to_served.py --url http://127.0.0.1:8080 --token T --n 200 --tag maroc --tag terrorisme
+With --published-at every write carries that time (ids still make each new article
+the newest of its second): a corpus made with gen_corpus.py --now at a midnight and
+--published-at the second before it times a change to a full day and hour, whatever
+the day of the month the benchmark runs on.
 """
 import argparse
 import calendar
@@ -36,6 +40,8 @@ def main():
     ap.add_argument("--published-from", metavar="ISO",
                     help="publication time of the first write (UTC, in the past), one second later for each "
                          "next write (default: 5 s before each write)")
+    ap.add_argument("--published-at", help="publication time of every write (default: 5 s before it is sent), "
+                    "e.g. the last second of a full day, to time a change to a day and hour of many articles")
     args = ap.parse_args()
     u = urllib.parse.urlparse(args.url)
     api = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
@@ -55,7 +61,7 @@ def main():
             aid = "bench-%017d" % (10**17 - time.time_ns() // 1000)
         title = "Mesure %d-%d : latence de publication" % (run, i)
         at = time.time() - 5 if base is None else base + i
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+        now = args.published_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
         body = json.dumps({"url": "https://www.actu.example.ma/bench/%s.html" % aid, "title": title,
                            "summary": "Article de mesure.", "content_html": "<p>Mesure.</p>",
                            "section": "Maroc", "tags": tags, "authors": ["Bench"], "published_at": now})

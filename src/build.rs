@@ -111,6 +111,7 @@ fn full_pass_caches(index: &Index, heads: Arc<pipeline::FeedHeads>) -> pipeline:
         heads,
         links: pipeline::LinkCache::default(),
         items: pipeline::ItemCache::planned(planned_uses(index), BUILD_ITEM_BUDGET),
+        parts: pipeline::PartMemos::default(),
         sitemaps: pipeline::SitemapFiles::default(),
         feed_times: pipeline::FeedTimes::default(),
     }
@@ -145,6 +146,9 @@ pub struct FullPass {
     pub(crate) removed: usize,
     /// Sitemap rows of recent articles, kept for the passes that follow.
     pub(crate) links: pipeline::LinkCache,
+    /// What each sitemap day and news hour was rendered from: the passes that
+    /// follow render only those that change.
+    pub(crate) parts: pipeline::PartMemos,
     /// The sitemap files rendered, kept for the passes that follow.
     pub(crate) sitemaps: pipeline::SitemapFiles,
     /// Each feed's Last-Modified as rendered, which the directory shows.
@@ -215,6 +219,7 @@ pub(crate) fn publish_all_keeping(
         failed,
         removed: prune_dir(dir, &keep)?,
         links: caches.links,
+        parts: caches.parts,
         sitemaps: caches.sitemaps,
         feed_times: caches.feed_times,
         disk_error,

@@ -117,6 +117,7 @@ impl Index {
         }
         let month = Month::of(e.published);
         insert_sorted(entries, self.months.entry(month).or_default(), idx);
+        self.stamps.touch(e.published);
         dirty.extend([Unit::Month(month), Unit::SitemapIndex]);
         self.note_archives_near(idx, near, &renamed_feeds, dirty);
         if self.in_news(idx) {
@@ -172,6 +173,7 @@ impl Index {
                 self.months.remove(&month);
             }
         }
+        self.stamps.touch(e.published);
         dirty.extend([Unit::Month(month), Unit::SitemapIndex]);
         self.note_archives_near(idx, near, &renamed_feeds, dirty);
     }

@@ -17,8 +17,13 @@ use std::collections::HashMap;
 #[derive(Debug, Default)]
 pub(super) struct ChangeTimes {
     by_unit: HashMap<Unit, i64>,
+    /// Per UTC day of first publication (days since 1970), the newest time an
+    /// article left it: a month's sitemap files are by day, each with its floor.
+    by_day: HashMap<i64, i64>,
     everything: i64,
 }
+
+const DAY: i64 = 24 * 3600;
 
 impl Index {
     /// Folds one change-log entry into documents' change times; returns the
@@ -32,6 +37,15 @@ impl Index {
             if at > *time {
                 *time = at;
                 dirty.insert(unit);
+            }
+        }
+        if let Some(published) = change.left.as_ref().and_then(|l| l.published_at) {
+            let published = published.timestamp();
+            let time = self.changed.by_day.entry(published.div_euclid(DAY));
+            let time = time.or_insert(i64::MIN);
+            if at > *time {
+                *time = at;
+                dirty.insert(Unit::Month(Month::of(published)));
             }
         }
         dirty
@@ -71,16 +85,28 @@ impl Index {
         units
     }
 
+    /// When an article first published on the UTC day starting at `day` (UNIX
+    /// time) last left that day's sitemap files: their floor, as
+    /// [`Index::change_time`] is a unit's.
+    pub(crate) fn day_change_time(&self, day: i64) -> Option<DateTime<Utc>> {
+        let own = self.changed.by_day.get(&day.div_euclid(DAY)).copied();
+        floor(own, self.changed.everything)
+    }
+
     /// When an article last left this unit's documents, if ever (as far as the
     /// change log remembers): a floor for their `Last-Modified`.
     pub(crate) fn change_time(&self, unit: Unit) -> Option<DateTime<Utc>> {
         let own = self.changed.by_unit.get(&unit).copied();
-        let time = own.unwrap_or(i64::MIN).max(self.changed.everything);
-        if time > 0 {
-            DateTime::from_timestamp(time, 0)
-        } else {
-            None
-        }
+        floor(own, self.changed.everything)
+    }
+}
+
+fn floor(own: Option<i64>, everything: i64) -> Option<DateTime<Utc>> {
+    let time = own.unwrap_or(i64::MIN).max(everything);
+    if time > 0 {
+        DateTime::from_timestamp(time, 0)
+    } else {
+        None
     }
 }
 
@@ -143,5 +169,10 @@ mod tests {
         index.note_departure(&departure(2, 11, &["Iran"]));
         assert_eq!(index.change_time(tag), Some(ten));
         assert!(index.change_time(Unit::Directory).is_none());
+        // The day it was first published on has the floor, not the others.
+        let published = departure(2, 11, &[]).left.unwrap().published_at.unwrap();
+        let day = published.timestamp();
+        assert_eq!(index.day_change_time(day), Some(departure(2, 11, &[]).at));
+        assert!(index.day_change_time(day - 24 * 3600).is_none());
     }
 }

@@ -12,6 +12,7 @@
 //! article text.
 
 mod archives;
+mod buckets;
 mod changes;
 mod ids;
 mod keys;
@@ -19,6 +20,7 @@ mod terms;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use buckets::{Bucket, Stamp};
 pub use keys::Period;
 pub(crate) use keys::{ArticleKey, Unit};
 pub use keys::{FeedKey, FeedKind, Month};
@@ -80,6 +82,8 @@ pub struct Index {
     months: BTreeMap<Month, Vec<u32>>,
     embargoed: BTreeSet<(i64, u32)>,
     changed: changes::ChangeTimes,
+    /// When each hour of first publication last gained or lost an article.
+    stamps: buckets::Stamps,
     /// Most archived articles on a page before its month is split by day; 0:
     /// no archives (see `archives`).
     archive_bound: usize,
@@ -133,6 +137,7 @@ impl Index {
             months: BTreeMap::new(),
             embargoed: BTreeSet::new(),
             changed: Default::default(),
+            stamps: Default::default(),
             archive_bound: 0,
         }
     }

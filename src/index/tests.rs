@@ -333,3 +333,84 @@ fn a_day_holding_more_than_a_page_is_split_by_hour() {
         );
     }
 }
+
+#[test]
+fn a_month_is_cut_into_days_and_a_change_moves_only_its_day() {
+    // Hours from 2026-11-29T00:00Z: two on the 29th, one on the 30th, one on the 28th.
+    let rows = vec![
+        row("a", 1, "Maroc", &[]),
+        row("b", 5, "Maroc", &[]),
+        row("c", 25, "Maroc", &[]),
+        row("d", -3, "Maroc", &[]),
+    ];
+    let mut index = Index::load(10, at(48), rows);
+    let days = index.month_days(Month(202611));
+    let starts: Vec<i64> = days.iter().map(|d| d.start).collect();
+    assert_eq!(starts, [at(24), at(0), at(-24)].map(|t| t.timestamp()));
+    let ids: Vec<Vec<&str>> = days
+        .iter()
+        .map(|d| {
+            index
+                .bucket_slots(d)
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect()
+        })
+        .collect();
+    assert_eq!(ids, [vec!["c"], vec!["b", "a"], vec!["d"]]);
+    let stamps = |index: &Index| -> Vec<Stamp> {
+        let days = index.month_days(Month(202611));
+        days.iter().map(|d| d.stamp).collect()
+    };
+    let before = stamps(&index);
+    // An edit (same day) moves its day's stamp only.
+    index.apply("b", Some(row("b", 5, "Maroc", &[])));
+    let after = stamps(&index);
+    assert_eq!(after[0], before[0], "the 30th did not change");
+    assert_ne!(after[1], before[1], "the 29th did");
+    assert_eq!(after[2], before[2], "the 28th did not change");
+    // Moving an article to another day moves both days.
+    index.apply("d", Some(row("d", 26, "Maroc", &[])));
+    let moved = stamps(&index);
+    assert_eq!(moved.len(), 2, "the 28th is empty: no bucket");
+    assert_ne!(moved[0], after[0]);
+    assert_eq!(moved[1], after[1]);
+}
+
+#[test]
+fn news_hours_are_cut_by_hour_and_the_oldest_loses_articles_with_time() {
+    let mut b = row("b", 0, "Maroc", &[]);
+    b.published_at += chrono::TimeDelta::minutes(30);
+    let rows = vec![
+        row("a", 0, "Maroc", &[]),
+        b,
+        row("a2", 0, "Maroc", &[]),
+        row("c", 2, "Maroc", &[]),
+    ];
+    let window = chrono::TimeDelta::seconds(NEWS_WINDOW_SECS);
+    let mut index = Index::load(10, at(0) + window - chrono::TimeDelta::minutes(1), rows);
+    let hours = index.news_hours();
+    let starts: Vec<i64> = hours.iter().map(|h| h.start).collect();
+    assert_eq!(starts, [at(2).timestamp(), at(0).timestamp()]);
+    let ids = |index: &Index, hour| -> Vec<String> {
+        let slots = index.bucket_slots(hour);
+        slots.into_iter().map(|(_, id)| id.to_owned()).collect()
+    };
+    // Newest first; within a second, by id (as feeds order them).
+    assert_eq!(ids(&index, &hours[1]), ["b", "a", "a2"]);
+    let (newest, oldest) = (hours[0].stamp, hours[1].stamp);
+    // Past 48 hours "a" and "a2" leave the window, no change applied: their
+    // hour's stamp moves (it lost articles), the other hour's does not.
+    index.advance(at(0) + window + chrono::TimeDelta::minutes(1));
+    let hours = index.news_hours();
+    assert_eq!(hours.len(), 2);
+    assert_eq!(ids(&index, &hours[1]), ["b"]);
+    assert_ne!(hours[1].stamp, oldest);
+    assert_eq!(hours[0].stamp, newest);
+    // Then "b" too: the hour is no longer in the window.
+    index.advance(at(0) + window + chrono::TimeDelta::minutes(31));
+    let hours = index.news_hours();
+    assert_eq!(hours.len(), 1);
+    assert_eq!(hours[0].start, at(2).timestamp());
+    assert_eq!(hours[0].stamp, newest);
+}

@@ -43,7 +43,8 @@ impl Index {
             + self.terms.iter().map(Terms::member_capacity).sum::<usize>())
             * size_of::<u32>();
         let terms: usize = self.terms.iter().map(Terms::own_bytes).sum();
-        entries + by_id + lists + terms + self.free.capacity() * size_of::<(u32, u32)>()
+        let stamps = self.stamps.capacity() * size_of::<(i64, u64)>();
+        entries + by_id + lists + terms + stamps + self.free.capacity() * size_of::<(u32, u32)>()
     }
 
     /// Visible articles.
@@ -167,6 +168,7 @@ impl Index {
     }
 
     /// Keys and ids of a month's visible articles, newest first.
+    #[cfg(test)]
     pub(crate) fn month_slots(&self, month: Month) -> Vec<(ArticleKey, &str)> {
         self.months.get(&month).map_or_else(Vec::new, |l| {
             l.iter().rev().map(|&i| self.key_and_id(i)).collect()

@@ -24,11 +24,13 @@ mod feeds;
 mod heads;
 mod items;
 mod links;
+mod parts;
 mod sitemaps;
 pub(crate) use directory::FeedTimes;
 pub(crate) use heads::{FeedHeads, Head};
 pub(crate) use items::{ItemCache, ItemError};
 pub(crate) use links::LinkCache;
+pub(crate) use parts::PartMemos;
 pub(crate) use sitemaps::SitemapFiles;
 
 /// Why one unit could not be rendered.
@@ -124,6 +126,8 @@ pub(crate) struct Caches {
     pub(crate) links: LinkCache,
     /// Rendered feed items.
     pub(crate) items: ItemCache,
+    /// What each sitemap day and news hour was last rendered from.
+    pub(crate) parts: PartMemos,
     /// The sitemap files rendered so far: not a cache that may be dropped (the
     /// sitemap index and robots.txt are made from it); it goes with the
     /// publisher whose documents these passes rendered.
@@ -254,11 +258,6 @@ fn render_unit(sources: &Sources, unit: Unit) -> Result<Vec<Document>, UnitError
     let Sources { config, index, .. } = *sources;
     let sitemaps = &sources.caches.sitemaps;
     let site = &config.site;
-    let store_err = |source| UnitError::Store {
-        unit,
-        what: describe(index, unit),
-        source,
-    };
     let render_err = |source| UnitError::Render {
         unit,
         what: describe(index, unit),
@@ -267,47 +266,13 @@ fn render_unit(sources: &Sources, unit: Unit) -> Result<Vec<Document>, UnitError
     match unit {
         Unit::Feed(key) => feeds::render_feed(sources, key, unit),
         Unit::Archive(key, period) => feeds::render_archive(sources, key, period, unit),
-        Unit::Month(month) => {
-            let links = sources
-                .caches
-                .links
-                .get(sources, &index.month_slots(month))
-                .map_err(store_err)?;
-            let entries = links
-                .iter()
-                .map(|l| l.month_entry())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(render_err)?;
-            Ok(render::month_sitemaps_from(
-                month,
-                &entries,
-                index.change_time(unit),
-            ))
-        }
-        Unit::SitemapIndex => {
-            let refs = sitemaps.months();
-            if refs.is_empty() {
-                return Ok(Vec::new());
-            }
-            Ok(vec![
-                render::sitemap_index(site, paths::SITEMAP_INDEX, &refs).map_err(render_err)?,
-            ])
-        }
-        Unit::News => {
-            let links = sources
-                .caches
-                .links
-                .get(sources, &index.news_slots())
-                .map_err(store_err)?;
-            let entries = links
-                .iter()
-                .map(|l| l.news_entry(site))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(render_err)?;
-            let rendered = |path: &str| sitemaps.fingerprint(Unit::News, path);
-            render::news_sitemap_from(site, &entries, &rendered, index.change_time(unit))
-                .map_err(render_err)
-        }
+        Unit::Month(month) => parts::render_month(sources, unit, month),
+        Unit::SitemapIndex => Ok(sitemaps
+            .sitemap_index(site)
+            .map_err(render_err)?
+            .into_iter()
+            .collect()),
+        Unit::News => parts::render_news(sources, unit),
         Unit::Robots => {
             let robots = render::robots(
                 site,
@@ -348,7 +313,7 @@ pub(super) fn describe(index: &Index, unit: Unit) -> String {
             let dir = paths::feed_dir(&index.feed_info(key));
             format!("{dir}archive/{}/ (3 formats)", period.label())
         }
-        Unit::Month(month) => format!("sitemaps/{}.xml", month.label()),
+        Unit::Month(month) => format!("sitemaps/{}-*.xml", month.label()),
         Unit::SitemapIndex => paths::SITEMAP_INDEX.into(),
         Unit::News => paths::NEWS_SITEMAP.into(),
         Unit::Robots => paths::ROBOTS.into(),

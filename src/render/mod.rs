@@ -41,9 +41,12 @@ pub(crate) use directory::robots;
 pub(crate) use html::pages_stylesheet;
 pub(crate) use indexnow::key_file as indexnow_key_file;
 pub use items::RenderedItem;
+pub(crate) use news::{MAX_NEWS_URLS, news_hour_parts, news_index};
 pub use news::{news_entry, news_sitemap, news_sitemap_from};
-pub use sitemap::{SitemapRef, UrlEntry, month_sitemaps, sitemap_index};
-pub(crate) use sitemap::{month_entry, month_sitemaps_from};
+pub use sitemap::{SitemapRef, UrlEntry, sitemap_index, sitemaps_by_day};
+pub(crate) use sitemap::{
+    day_sitemaps, index_entry, month_entry, sitemap_index_from, sitemaps_by_day_from,
+};
 
 /// A document failed to render.
 #[derive(Debug, Error)]

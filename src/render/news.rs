@@ -64,13 +64,10 @@ pub fn news_sitemap_from(
     floor: Option<DateTime<Utc>>,
 ) -> Result<Vec<Document>, RenderError> {
     let entries = &super::sitemap::distinct_urls(entries)[..];
-    let open = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:news=\"{NEWS_NS}\">"
-    );
     if entries.len() <= MAX_NEWS_URLS {
         let path = |_| paths::NEWS_SITEMAP.to_owned();
         return Ok(split_into_files(
-            &open,
+            &news_open(),
             entries,
             MAX_NEWS_URLS,
             path,
@@ -82,18 +79,36 @@ pub fn news_sitemap_from(
     // its hour, not every part after it (an hour past 1,000 URLs is split).
     let mut docs = Vec::new();
     for hour in entries.chunk_by(|a, b| hour_of(a) == hour_of(b)) {
-        let base = format!("news-sitemaps/{}", hour[0].published.format("%Y-%m-%dT%H"));
-        let path = |i| part_path(&base, i);
-        docs.extend(split_into_files(
-            &open,
-            hour,
-            MAX_NEWS_URLS,
-            path,
-            published,
-            None,
-        ));
+        docs.extend(news_hour_parts(hour_of(hour[0]) * 3600, hour, published));
     }
-    let refs: Vec<SitemapRef> = docs
+    docs.push(news_index(site, &docs, floor)?);
+    Ok(docs)
+}
+
+/// The parts of the news sitemap for the articles first published in the UTC
+/// hour starting at `hour` (UNIX time), from rendered entries (newest first,
+/// each URL once): `news-sitemaps/2026-11-29T16.xml`, then `…T16-2.xml` past
+/// 1,000. Parts whose fingerprint `published` says was rendered before are not
+/// assembled again.
+pub(crate) fn news_hour_parts(
+    hour: i64,
+    entries: &[&UrlEntry],
+    published: PreviousFingerprint,
+) -> Vec<Document> {
+    let label = DateTime::from_timestamp(hour, 0).unwrap_or_default();
+    let base = format!("news-sitemaps/{}", label.format("%Y-%m-%dT%H"));
+    let path = |i| part_path(&base, i);
+    split_into_files(&news_open(), entries, MAX_NEWS_URLS, path, published, None)
+}
+
+/// `news-sitemap.xml` as the index of `parts` (newest hour first); its
+/// Last-Modified never below `floor`.
+pub(crate) fn news_index(
+    site: &Site,
+    parts: &[Document],
+    floor: Option<DateTime<Utc>>,
+) -> Result<Document, RenderError> {
+    let refs: Vec<SitemapRef> = parts
         .iter()
         .map(|d| SitemapRef {
             path: d.path.clone(),
@@ -102,8 +117,13 @@ pub fn news_sitemap_from(
         .collect();
     let mut index = sitemap_index(site, paths::NEWS_SITEMAP, &refs)?;
     index.last_modified = index.last_modified.max(floor);
-    docs.push(index);
-    Ok(docs)
+    Ok(index)
+}
+
+fn news_open() -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:news=\"{NEWS_NS}\">"
+    )
 }
 
 /// The UTC hour an entry was first published in (hours since 1970).

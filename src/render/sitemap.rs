@@ -1,13 +1,11 @@
 //! Sitemaps (sitemaps.org 0.9 with the Google image extension): one file per
-//! month of first publication, split at 50,000 URLs or 50 MB, and the index.
+//! UTC day of first publication, split at 50,000 URLs or 50 MB, and the index.
 
-use super::xml::{self, XmlWriter, text_element};
+use super::xml::{self, text_element};
 use super::{DocKind, Document, PreviousFingerprint, RenderError, paths, w3c_time};
 use crate::config::Site;
-use crate::index::Month;
 use crate::model::LinkRow;
 use chrono::{DateTime, Utc};
-use quick_xml::events::{BytesEnd, BytesStart, Event};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
@@ -81,18 +79,37 @@ pub(crate) fn distinct_urls<'a, 'e>(entries: &'a [&'e UrlEntry]) -> Cow<'a, [&'e
     )
 }
 
-/// The sitemap files of one month (rows newest first), split at the limits.
-pub fn month_sitemaps(month: Month, rows: &[LinkRow]) -> Result<Vec<Document>, RenderError> {
+/// The sitemap files of a month's rows (newest first): one file per UTC day of
+/// first publication (see [`day_sitemaps`]), each URL once over the month.
+pub fn sitemaps_by_day(rows: &[LinkRow]) -> Result<Vec<Document>, RenderError> {
     let entries = rows
         .iter()
         .map(month_entry)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(month_sitemaps_from(
-        month,
+    Ok(sitemaps_by_day_from(
         &entries.iter().collect::<Vec<_>>(),
-        None,
+        &|_| None,
     ))
 }
+
+/// [`sitemaps_by_day`] from rendered entries (newest first); `floor` gives
+/// each day's (by its first second) floor for Last-Modified.
+pub(crate) fn sitemaps_by_day_from(
+    entries: &[&UrlEntry],
+    floor: &dyn Fn(i64) -> Option<DateTime<Utc>>,
+) -> Vec<Document> {
+    let entries = distinct_urls(entries);
+    let day = |e: &&UrlEntry| e.published.timestamp().div_euclid(DAY) * DAY;
+    entries
+        .chunk_by(|a, b| day(a) == day(b))
+        .flat_map(|of_day| {
+            let start = day(&of_day[0]);
+            day_sitemaps(start, of_day, floor(start))
+        })
+        .collect()
+}
+
+const DAY: i64 = 24 * 3600;
 
 /// The `<url>` entry of an article in its month's sitemap.
 pub(crate) fn month_entry(row: &LinkRow) -> Result<UrlEntry, RenderError> {
@@ -103,14 +120,18 @@ pub(crate) fn month_entry(row: &LinkRow) -> Result<UrlEntry, RenderError> {
     Ok(UrlEntry::new(&row.url, xml, row))
 }
 
-/// The sitemap files of one month from rendered entries (newest first).
-pub(crate) fn month_sitemaps_from(
-    month: Month,
+/// The sitemap files of the articles first published on the UTC day starting at
+/// `day` (UNIX time), from rendered entries (newest first), split at the limits:
+/// `sitemaps/2026-11-29.xml`, then `…-2.xml` and on. A file's URL names its day
+/// for good: a change to an article rewrites its day's file, no other. The
+/// entries' URLs must be distinct (see [`distinct_urls`]).
+pub(crate) fn day_sitemaps(
+    day: i64,
     entries: &[&UrlEntry],
     floor: Option<DateTime<Utc>>,
 ) -> Vec<Document> {
-    let entries = &distinct_urls(entries)[..];
-    let base = format!("sitemaps/{}", month.label());
+    let label = DateTime::from_timestamp(day, 0).unwrap_or_default();
+    let base = format!("sitemaps/{}", label.format("%Y-%m-%d"));
     let open = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\" xmlns:image=\"{IMAGE_NS}\">"
     );
@@ -258,31 +279,54 @@ pub fn sitemap_index(
     path: &str,
     sitemaps: &[SitemapRef],
 ) -> Result<Document, RenderError> {
-    let body = xml::document(path, |w| write_index(w, site, sitemaps))?;
+    let elements = sitemaps
+        .iter()
+        .map(|s| index_entry(site, s))
+        .collect::<Result<Vec<_>, _>>()?;
     let last_modified = sitemaps.iter().filter_map(|s| s.lastmod).max();
-    Ok(Document {
+    Ok(sitemap_index_from(
+        path,
+        elements.iter().map(Vec::as_slice),
+        last_modified,
+    ))
+}
+
+/// One `<sitemap>` element of a sitemap index, on its own line, one level in:
+/// an index is a header, these and a footer, so they can be kept and reused.
+pub(crate) fn index_entry(site: &Site, sitemap: &SitemapRef) -> Result<Vec<u8>, RenderError> {
+    let mut w = xml::writer(160);
+    let written = w.create_element("sitemap").write_inner_content(|w| {
+        text_element(w, "loc", &paths::url(site, &sitemap.path))?;
+        if let Some(t) = sitemap.lastmod {
+            text_element(w, "lastmod", &w3c_time(t))?;
+        }
+        Ok(())
+    });
+    written.map_err(|e| RenderError::Xml {
+        path: format!("sitemap index entry {}", sitemap.path),
+        message: e.to_string(),
+    })?;
+    Ok(indent(&w.into_inner()))
+}
+
+/// A `<sitemapindex>` of elements made by [`index_entry`], in that order.
+pub(crate) fn sitemap_index_from<'a>(
+    path: &str,
+    elements: impl Iterator<Item = &'a [u8]>,
+    last_modified: Option<DateTime<Utc>>,
+) -> Document {
+    let mut body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"{SITEMAP_NS}\">"
+    )
+    .into_bytes();
+    elements.for_each(|e| body.extend_from_slice(e));
+    body.extend_from_slice(b"\n</sitemapindex>\n");
+    Document {
         path: path.to_owned(),
         kind: DocKind::Sitemap,
         body,
         last_modified,
         fingerprint: None,
         long_cache: false,
-    })
-}
-
-/// Writes a `<sitemapindex>` element.
-fn write_index(w: &mut XmlWriter, site: &Site, sitemaps: &[SitemapRef]) -> std::io::Result<()> {
-    w.write_event(Event::Start(
-        BytesStart::new("sitemapindex").with_attributes([("xmlns", SITEMAP_NS)]),
-    ))?;
-    for s in sitemaps {
-        w.create_element("sitemap").write_inner_content(|w| {
-            text_element(w, "loc", &paths::url(site, &s.path))?;
-            if let Some(t) = s.lastmod {
-                text_element(w, "lastmod", &w3c_time(t))?;
-            }
-            Ok(())
-        })?;
     }
-    w.write_event(Event::End(BytesEnd::new("sitemapindex")))
 }

@@ -148,6 +148,7 @@ impl Watcher {
             caches: crate::pipeline::Caches {
                 links: first.links,
                 items: crate::pipeline::ItemCache::default(),
+                parts: first.parts,
                 sitemaps: first.sitemaps,
                 feed_times: first.feed_times,
                 heads: Arc::default(),

@@ -106,8 +106,8 @@ fn the_fixture_produces_the_expected_documents() {
     }
     for path in [
         "sitemap.xml",
-        "sitemaps/2026-10.xml",
-        "sitemaps/2026-11.xml",
+        "sitemaps/2026-10-15.xml",
+        "sitemaps/2026-11-29.xml",
         "news-sitemap.xml",
         "robots.txt",
         "feeds.opml",
@@ -172,7 +172,7 @@ fn visibility_rules_hold_in_every_document() {
     let tag = text("tags/etats-unis/feed.json");
     assert!(tag.contains("\"title\": \"Actu.ma — États-Unis\""), "{tag}");
     // The updated article: lastmod is its update, the feed's date too.
-    let month = text("sitemaps/2026-11.xml");
+    let month = text("sitemaps/2026-11-25.xml");
     assert!(
         month.contains("<lastmod>2026-11-29T09:15:00Z</lastmod>"),
         "{month}"

@@ -86,6 +86,8 @@ fn a_write_changes_only_the_documents_it_affects() {
 
     let rec = record("only-1", "Sport", &["Football"], &[], ago(5));
     assert_eq!(server.put(&rec).status, 201);
+    // Its day's sitemap file changes, not the other days of its month.
+    let day = support::day_sitemap(ago(5));
 
     assert_eq!(
         support::all_documents(&server),
@@ -104,7 +106,7 @@ fn a_write_changes_only_the_documents_it_affects() {
         "/tags/football/atom.xml",
         "/tags/football/feed.json",
         "/news-sitemap.xml",
-        "/sitemaps/2026-11.xml",
+        &day,
         "/sitemap.xml",
         // the feeds' pages, and the directory (their counts and last changes)
         "/",
@@ -133,7 +135,7 @@ fn a_write_below_every_feed_window_changes_only_the_sitemaps_and_the_counts() {
         ..Options::default()
     });
     let documents = support::all_documents(&server);
-    assert!(!documents.contains("/sitemaps/2026-10.xml"));
+    assert!(!documents.contains("/sitemaps/2026-10-01.xml"));
     let before = support::etags(&server, &documents);
 
     let rec = record(
@@ -147,10 +149,10 @@ fn a_write_below_every_feed_window_changes_only_the_sitemaps_and_the_counts() {
 
     let now_documents = support::all_documents(&server);
     let added: Vec<&String> = now_documents.difference(&documents).collect();
-    assert_eq!(added, ["/sitemaps/2026-10.xml"]);
+    assert_eq!(added, ["/sitemaps/2026-10-01.xml"]);
     assert!(
         server
-            .text("/sitemaps/2026-10.xml")
+            .text("/sitemaps/2026-10-01.xml")
             .contains(&record_url("old-1"))
     );
     let after = support::etags(&server, &documents);
@@ -164,7 +166,7 @@ fn a_write_below_every_feed_window_changes_only_the_sitemaps_and_the_counts() {
     // back, but the directory: the feeds it left show their new last change
     // (their Last-Modified moved to the departure, see README).
     assert_eq!(server.api("DELETE", "/api/articles/old-1", b"").status, 200);
-    assert_eq!(server.get("/sitemaps/2026-10.xml").status, 404);
+    assert_eq!(server.get("/sitemaps/2026-10-01.xml").status, 404);
     assert_eq!(support::all_documents(&server), documents);
     let after_delete = support::etags(&server, &documents);
     assert_eq!(changed(&before, &after_delete), paths(&["/feeds/"]));
@@ -476,7 +478,7 @@ fn an_embargoed_article_appears_when_the_clock_passes_its_time() {
         "/sections/economie/feed.xml",
         "/tags/casablanca/feed.json",
         "/news-sitemap.xml",
-        "/sitemaps/2026-11.xml",
+        &support::day_sitemap(embargo_1040),
     ] {
         assert!(
             shows(&server, path, id_1040, &url_1040),
@@ -487,11 +489,17 @@ fn an_embargoed_article_appears_when_the_clock_passes_its_time() {
     assert_eq!(server.health()["applied_seq"], seq);
     assert!(regenerations(&server) > regens);
     // The draft never appears, whatever the time.
+    let draft_day = support::samples()
+        .iter()
+        .find(|a| a["id"].as_str() == Some(draft))
+        .and_then(|a| a["published_at"].as_str())
+        .map(support::t)
+        .expect("the draft has a publication time");
     for path in [
         "/feed.xml",
         "/sections/culture/feed.xml",
         "/news-sitemap.xml",
-        "/sitemaps/2026-11.xml",
+        &support::day_sitemap(draft_day),
     ] {
         assert!(
             !shows(&server, path, draft, &draft_url),
@@ -548,7 +556,8 @@ fn an_article_leaves_the_news_sitemap_48_hours_after_publication() {
     // Only the news sitemap moved: the feeds and the month sitemap still list it,
     // and nothing was written to the store.
     assert_eq!(server.get("/feed.xml").must("etag"), feed_etag);
-    assert!(support::locs(&server.text("/sitemaps/2026-11.xml")).contains(&oldest));
+    let day = support::day_sitemap(oldest_time);
+    assert!(support::locs(&server.text(&day)).contains(&oldest));
     assert_eq!(server.health()["applied_seq"], seq);
 
     // A month later the news sitemap is empty: gone, and robots.txt stops naming it.

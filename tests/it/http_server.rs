@@ -114,7 +114,7 @@ fn every_document_kind_has_its_content_type() {
             "application/feed+json; charset=utf-8",
         ),
         ("/sitemap.xml", "application/xml; charset=utf-8"),
-        ("/sitemaps/2026-11.xml", "application/xml; charset=utf-8"),
+        ("/sitemaps/2026-11-28.xml", "application/xml; charset=utf-8"),
         ("/news-sitemap.xml", "application/xml; charset=utf-8"),
         ("/feeds.opml", "text/x-opml; charset=utf-8"),
         ("/robots.txt", "text/plain; charset=utf-8"),
@@ -209,7 +209,7 @@ fn unknown_paths_and_traversal_attempts_are_404() {
         "/sections/nope",
         "/sections/nope/feed.xml",
         "/tags/",
-        "/sitemaps/1999-01.xml",
+        "/sitemaps/1999-01-01.xml",
         "/../Cargo.toml",
         "/../../../../etc/passwd",
         "/%2e%2e/Cargo.toml",
@@ -394,7 +394,7 @@ fn gzip_and_brotli_variants_decode_to_the_identity_bytes() {
         "/feed.xml",
         "/atom.xml",
         "/feed.json",
-        "/sitemaps/2026-11.xml",
+        "/sitemaps/2026-11-28.xml",
         "/feeds.opml",
         "/robots.txt",
         "/",
@@ -566,11 +566,13 @@ fn last_modified_is_the_newest_item_update_not_the_build_time() {
         server.get("/feed.xml").must("last-modified"),
         http_date(support::samples_as_of())
     );
-    // A sitemap month: the newest update among that month's articles.
-    let november = newest_update(|a| a["published_at"].as_str().unwrap().starts_with("2026-11"));
+    // A sitemap day: the newest update among that (UTC) day's articles.
+    let day = |a: &serde_json::Value| support::t(a["published_at"].as_str().unwrap()).date_naive();
+    let nov_28 = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    let newest = newest_update(|a| day(a) == nov_28);
     assert_eq!(
-        server.get("/sitemaps/2026-11.xml").must("last-modified"),
-        http_date(november)
+        server.get("/sitemaps/2026-11-28.xml").must("last-modified"),
+        http_date(newest)
     );
 }
 

@@ -49,6 +49,7 @@ mod properties;
 mod replicas;
 mod restart;
 mod shutdown;
+mod sitemap_parts;
 mod sitemap_schema;
 mod soak;
 mod statement_log;

@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Map, Value, json};
-use syndic::index::{FeedInfo, FeedKey, FeedKind, Month};
+use syndic::index::{FeedInfo, FeedKey, FeedKind};
 use syndic::model::{Article, clean, from_json, from_json_str, slug::slugify};
 use syndic::render::{self, FeedView};
 use syndic::store::LinkRow;
@@ -532,7 +532,7 @@ proptest! {
             }
         }).collect();
         let site = site();
-        let months = render::month_sitemaps(Month(202611), &rows).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let months = render::sitemaps_by_day(&rows).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let mut locs = Vec::new();
         for doc in &months {
             let text = std::str::from_utf8(&doc.body).map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -195,6 +195,51 @@ fn a_corrupt_manifest_a_changed_file_changed_settings_or_a_pruned_log_make_a_ful
     drop(sql_connection(&server));
 }
 
+#[test]
+fn an_upgrade_from_month_sitemaps_replaces_them_with_day_files() {
+    // The mirror of an older build: its month files, named in its manifest.
+    let dir = Server::start(Options::default()).stop_keeping_dir();
+    let feeds = dir.path().join("feeds");
+    let old = [
+        "sitemaps/2026-11.xml",
+        "sitemaps/2026-11-2.xml",
+        "sitemaps/2026-10.xml",
+    ];
+    for path in old {
+        std::fs::write(feeds.join(path), b"<urlset/>").unwrap();
+    }
+    let text = std::fs::read(feeds.join(MANIFEST)).unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    manifest["about"]["build"] = "0.0.9 an older build".into();
+    std::fs::write(feeds.join(MANIFEST), serde_json::to_vec(&manifest).unwrap()).unwrap();
+
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(
+        from_manifest(&server),
+        0.0,
+        "another build's manifest: a full pass"
+    );
+    for path in old {
+        assert!(!feeds.join(path).exists(), "{path} removed");
+        assert_eq!(server.get(&format!("/{path}")).status, 404, "{path}");
+    }
+    let listed = crate::support::locs(&server.text("/sitemap.xml"));
+    assert!(listed.len() > 2, "{listed:?}");
+    for loc in &listed {
+        let path = loc.strip_prefix(crate::support::PUBLIC_URL).unwrap();
+        assert!(feeds.join(path).exists(), "{path} written");
+        let day = path
+            .strip_prefix("sitemaps/")
+            .unwrap()
+            .strip_suffix(".xml")
+            .unwrap();
+        assert!(
+            chrono::NaiveDate::parse_from_str(&day[..10.min(day.len())], "%Y-%m-%d").is_ok(),
+            "{path}: a day file"
+        );
+    }
+}
+
 /// Archive pages survive a start from the manifest (they were removed as
 /// units of unknown name, and the index was loaded without archives), and the
 /// closed ones keep their long `Cache-Control` (`[archives] cache_seconds`):

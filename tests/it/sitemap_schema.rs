@@ -12,7 +12,6 @@ use crate::{common, judges, news_rules};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::path::{Path, PathBuf};
-use syndic::index::Month;
 use syndic::render;
 use syndic::store::LinkRow;
 
@@ -94,8 +93,8 @@ fn fixture_sitemaps_validate_and_follow_google_news_rules() {
     let docs = common::build_fixture(&tmp.path().join("store"));
     let out = tmp.path().join("out");
     let checked = validate_sitemaps(&out, &docs);
-    // sitemap.xml, two months, news-sitemap.xml
-    assert_eq!(checked, 4);
+    // sitemap.xml, six days (one in October, five in November), news-sitemap.xml
+    assert_eq!(checked, 8);
     let news = check_news_rules(&docs, common::now());
     assert_eq!(news.len(), 5, "{news:#?}");
 }
@@ -234,10 +233,10 @@ fn an_hour_over_1000_news_urls_splits_into_numbered_parts() {
     );
 }
 
-/// The month sitemap splits at 50,000 URLs; both parts validate. (The
+/// A day's sitemap splits at 50,000 URLs; both parts validate. (The
 /// renderer is called directly: importing 50,001 articles would be slow.)
 #[test]
-fn a_month_over_50000_urls_splits_into_valid_parts() {
+fn a_day_over_50000_urls_splits_into_valid_parts() {
     let published: DateTime<Utc> = "2026-11-15T12:00:00Z".parse().expect("date");
     let rows: Vec<LinkRow> = (0..50_001)
         .map(|i| LinkRow {
@@ -250,9 +249,12 @@ fn a_month_over_50000_urls_splits_into_valid_parts() {
             image_url: (i % 2 == 0).then(|| format!("https://static.actu.example.ma/{i}.jpg")),
         })
         .collect();
-    let docs = render::month_sitemaps(Month(202611), &rows).expect("render");
+    let docs = render::sitemaps_by_day(&rows).expect("render");
     let paths: Vec<&str> = docs.iter().map(|d| d.path.as_str()).collect();
-    assert_eq!(paths, ["sitemaps/2026-11.xml", "sitemaps/2026-11-2.xml"]);
+    assert_eq!(
+        paths,
+        ["sitemaps/2026-11-15.xml", "sitemaps/2026-11-15-2.xml"]
+    );
     let count = |body: &[u8]| body.windows(5).filter(|w| w == b"<url>").count();
     assert_eq!(count(&docs[0].body), 50_000);
     assert_eq!(count(&docs[1].body), 1);

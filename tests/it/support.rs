@@ -52,6 +52,11 @@ pub fn t(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// The sitemap file of the UTC day `t` is in (its first file), as served.
+pub fn day_sitemap(t: DateTime<Utc>) -> String {
+    format!("/sitemaps/{}.xml", t.format("%Y-%m-%d"))
+}
+
 /// `samples/articles.jsonl`, absolute.
 pub fn samples_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

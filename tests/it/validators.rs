@@ -35,7 +35,7 @@ fn full_pass_last_modified(server: &Server, path: &str) -> Option<DateTime<Utc>>
 const PATHS: [&str; 4] = [
     "/feed.xml",
     "/tags/validateurs/atom.xml",
-    "/sitemaps/2026-11.xml",
+    "/sitemaps/2026-11-29.xml",
     "/sitemap.xml",
 ];
 
