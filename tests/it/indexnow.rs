@@ -65,9 +65,11 @@ pub(crate) fn stub(script: Vec<u16>) -> (String, Seen) {
 #[test]
 fn changed_urls_reach_the_endpoint_in_one_batch_retried_after_503_and_429() {
     let (endpoint, seen) = stub(vec![503, 429]);
+    // A window long enough for the two PUTs to fall in it on a loaded machine
+    // (at 300 ms they were once sent as two batches).
     let server = Server::start(Options {
         extra_toml: format!(
-            "\n[indexnow]\nendpoint = \"{endpoint}\"\nkey = \"{KEY}\"\nwindow_ms = 300\n"
+            "\n[indexnow]\nendpoint = \"{endpoint}\"\nkey = \"{KEY}\"\nwindow_ms = 3000\n"
         ),
         ..Options::default()
     });
