@@ -6,7 +6,7 @@
 //! write clears its claim so that it is sent again; pruning drops what was due
 //! and queued before the retention.
 
-use crate::store_suite::{Backend, article, postgres, sqlite};
+use crate::store_suite::{Backend, article, both_backends, postgres, sqlite};
 use chrono::{DateTime, TimeDelta, Utc};
 use syndic::model::{Article, from_json_str};
 
@@ -139,18 +139,7 @@ fn pruning_drops_what_was_due_and_queued_before_the_retention(b: &Backend) {
     );
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() { super::$name(&super::sqlite()) }
-            #[test]
-            fn postgres() { super::$name(&super::postgres()) }
-        }
-    )*};
-}
-
-both!(
+both_backends!(
     claims_are_exclusive_leased_and_cleared_by_a_newer_write,
     the_queue_follows_publication_deletion_and_embargo,
     pruning_drops_what_was_due_and_queued_before_the_retention,

@@ -6,7 +6,7 @@
 //! lower one committed later), each transaction's entries contiguous; and on
 //! PostgreSQL a bulk import wakes the listeners.
 
-use crate::store_suite::{Backend, article, postgres, sqlite};
+use crate::store_suite::{Backend, article, both_backends, postgres, sqlite};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -155,17 +155,6 @@ fn concurrent_writers_log_in_commit_order(b: &Backend) {
         );
     }
     assert!(runs.len() >= WRITERS * BATCHES + RAW_ROUNDS);
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() { super::$name(&super::sqlite()) }
-            #[test]
-            fn postgres() { super::$name(&super::postgres()) }
-        }
-    )*};
 }
 
 both_backends!(concurrent_writers_log_in_commit_order);

@@ -7,7 +7,7 @@
 //! on one upgraded from the row trigger; SQLite, still logging per row, is
 //! held to the same expectations.
 
-use crate::store_suite::{Backend, article, pg_base, postgres, sqlite};
+use crate::store_suite::{Backend, article, both_backends, pg_base, postgres, sqlite};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use syndic::model::Article;
 use syndic::store::Store;
@@ -393,17 +393,6 @@ fn a_bulk_import_logs_each_row_in_batch_order(b: &Backend) {
     };
     let moved = |i: usize| i < 600 && i.is_multiple_of(3);
     assert_eq!(log(b, start), upserts(&logged, "Sport", &moved));
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() { super::$name(&super::sqlite()) }
-            #[test]
-            fn postgres() { super::$name(&super::postgres()) }
-        }
-    )*};
 }
 
 both_backends!(

@@ -94,6 +94,9 @@ pub(crate) fn postgres_with(limits: syndic::store::Limits) -> Backend {
     }
 }
 
+/// A test per backend for each function named: `mod name { fn sqlite, fn
+/// postgres }`, calling `name(&Backend)`. The calling module must have
+/// `sqlite()` and `postgres()` in scope.
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -104,6 +107,7 @@ macro_rules! both_backends {
         }
     )*};
 }
+pub(crate) use both_backends;
 
 both_backends!(
     upsert_counts_inserts_updates_and_unchanged,

@@ -3,7 +3,7 @@
 //! once each take disjoint deliveries, so each is sent once; a claim left by
 //! a crashed replica is retaken after it lapses.
 
-use crate::store_suite::{Backend, postgres, sqlite};
+use crate::store_suite::{Backend, both_backends, postgres, sqlite};
 use std::collections::BTreeSet;
 use syndic::store::{Failure, NewSubscription, PostgresStore, SqliteStore, Store, StoreUrl};
 
@@ -146,17 +146,6 @@ fn renewal_keeps_what_was_sent_and_leases_end(b: &Backend) {
         s.unsubscribe("feed.xml", &renewed.callback)
             .is_ok_and(|gone| !gone)
     );
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() { super::$name(&super::sqlite()) }
-            #[test]
-            fn postgres() { super::$name(&super::postgres()) }
-        }
-    )*};
 }
 
 both_backends!(
