@@ -86,7 +86,7 @@ def main():
     ap.add_argument("--bin", action="append", default=[], metavar="LABEL=PATH",
                     help="a binary to measure (repeat to compare; default: this tree's release build)")
     args = ap.parse_args()
-    n = run.SIZES.get(args.size) or int(args.size)
+    n = run.size_articles(args.size)
     today = datetime.datetime.now(datetime.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     now = today - datetime.timedelta(hours=1)
     data = run.corpus(n, now.strftime("%Y-%m-%dT%H:%M:%SZ"))

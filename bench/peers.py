@@ -21,7 +21,6 @@ bench/results/<date>-peers-<size>.{md,json}.
 """
 import argparse
 import datetime
-import json
 import os
 import re
 import shutil
@@ -119,7 +118,7 @@ def main():
     ap.add_argument("--skip-feedgen", action="store_true")
     ap.add_argument("--no-archives", action="store_true", help="syndic without its archive pages")
     a = ap.parse_args()
-    n = suite.SIZES.get(a.size) or int(a.size)
+    n = suite.size_articles(a.size)
     now = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     subprocess.run(["cargo", "build", "--quiet", "--release"], cwd=suite.ROOT, check=True)
@@ -149,10 +148,7 @@ def main():
         result["load_after"], table(result))
     stem = os.path.join(suite.HERE, "results", "%s-peers-%s%s" % (
         result["date"], a.size, "-no-archives" if a.no_archives else ""))
-    with open(stem + ".md", "w") as f:
-        f.write(md)
-    with open(stem + ".json", "w") as f:
-        json.dump(result, f, indent=2)
+    suite.write_results(stem, result, md)
     print(md)
 
 

@@ -110,7 +110,7 @@ def main():
     ap.add_argument("--writes", type=int, default=200)
     ap.add_argument("--outage", type=int, default=30)
     args = ap.parse_args()
-    n = suite.SIZES.get(args.size) or int(args.size)
+    n = suite.size_articles(args.size)
     import datetime
     now = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0)
     data = suite.corpus(n, now.strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -36,6 +36,20 @@ SIZES = {"tiny": 2000, "3k": 3000, "10k": 10_000, "20k": 20_000, "100k": 100_000
 TOKEN = "bench-token"
 
 
+def size_articles(size):
+    """A --size (tiny, 10k, 100k, 1m… or a number) as a number of articles."""
+    return SIZES.get(size) or int(size)
+
+
+def write_results(stem, result, md):
+    """Writes a run's table (stem.md) and raw figures (stem.json) under bench/results/."""
+    os.makedirs(os.path.dirname(stem), exist_ok=True)
+    with open(stem + ".md", "w") as f:
+        f.write(md)
+    with open(stem + ".json", "w") as f:
+        json.dump(result, f, indent=2)
+
+
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
@@ -403,7 +417,7 @@ def main():
     args = ap.parse_args()
     global BIN
     BIN = os.path.join(TARGET, "release" if args.profile == "release" else "debug", "syndic")
-    n = SIZES.get(args.size) or int(args.size)
+    n = size_articles(args.size)
     now = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0)
     data = corpus(n, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
     log("building syndic (%s) ..." % args.profile)
@@ -444,12 +458,7 @@ def main():
     result["restart_s"] = restart_from_manifest(cfg, port)
     md = "Measured %s on %s with `bench/run.sh --size %s --runs %d`.\n\n%s\n" % (
         result["date"], result["machine"], args.size, args.runs, table(result))
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    stem = os.path.join(HERE, "results", "%s-%s" % (result["date"], args.size))
-    with open(stem + ".md", "w") as f:
-        f.write(md)
-    with open(stem + ".json", "w") as f:
-        json.dump(result, f, indent=2)
+    write_results(os.path.join(HERE, "results", "%s-%s" % (result["date"], args.size)), result, md)
     print(md)
 
 

@@ -65,7 +65,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--wrk-seconds", type=int, default=5)
     args = ap.parse_args()
-    n = run.SIZES.get(args.size) or int(args.size)
+    n = run.size_articles(args.size)
     now = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0)
     data = run.corpus(n, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
     base = os.path.join(run.WORK, "ab-%s" % args.size)
