@@ -85,7 +85,7 @@ def restarts(binary, data, runs, dirname):
     shutil.rmtree(os.path.join(dirname, "feeds"), ignore_errors=True)
     suite.timed([binary, "--config", cfg, "import", data])
     manifest = os.path.join(dirname, "feeds", ".syndic.manifest")
-    times = {"full": [], "warm": []}
+    times = {"full": [], "warm": [], "full following": [], "warm following": []}
     proc, _ = start(binary, cfg, port)  # the first mirror
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
@@ -96,14 +96,17 @@ def restarts(binary, data, runs, dirname):
             if kind == "warm" and not os.path.exists(manifest):
                 sys.exit("no manifest after a clean stop")
             proc, elapsed = start(binary, cfg, port)
+            following = suite.wait_following(port)
             used = suite.metric(port, "syndic_started_from_manifest")
             if used != (1 if kind == "warm" else 0):
                 sys.exit("%s start: syndic_started_from_manifest = %d" % (kind, used))
             rss = suite.rss_mb(proc.pid)
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=120)
-            suite.log("  %s start run %d: %.2f s to the first /feed.xml, %.0f MB" % (kind, r + 1, elapsed, rss))
+            suite.log("  %s start run %d: %.2f s to the first /feed.xml, following the store at %.2f s, %.0f MB"
+                      % (kind, r + 1, elapsed, following, rss))
             times[kind].append(elapsed)
+            times[kind + " following"].append(following)
     return times
 
 
@@ -128,7 +131,7 @@ def main():
     if not args.skip_restart:
         result["restart_s"] = restarts(suite.BIN, args.data, args.runs, dirname)
         for k, xs in result["restart_s"].items():
-            print("start (%s): %s s to the first /feed.xml" % (k, spread(xs)))
+            print("start (%s): %s s%s" % (k, spread(xs), "" if "following" in k else " to the first /feed.xml"))
     shutil.rmtree(dirname, ignore_errors=True)
     os.makedirs(os.path.join(suite.HERE, "results"), exist_ok=True)
     with open(os.path.join(suite.HERE, "results", "%s-restart-%d.json" % (result["date"], n)), "w") as f:

@@ -65,6 +65,10 @@ pub struct Metrics {
     pub(crate) compressions: Counter,
     /// 1 when start-up served the mirror its manifest described (no full pass).
     pub(crate) started_from_manifest: Gauge,
+    /// Milliseconds from the start of `serve` to the first document servable.
+    pub(crate) start_serving_ms: Gauge,
+    /// Milliseconds from the start of `serve` to following the store.
+    pub(crate) start_following_ms: Gauge,
     /// IndexNow requests accepted (2xx).
     pub(crate) indexnow_requests: Counter,
     /// URLs in accepted IndexNow requests.
@@ -137,6 +141,8 @@ impl Metrics {
             hub: HubMetrics::default(),
             websub_pings: Family::default(),
             started_from_manifest: Gauge::default(),
+            start_serving_ms: Gauge::default(),
+            start_following_ms: Gauge::default(),
             indexnow_requests: Counter::default(),
             indexnow_urls: Counter::default(),
             indexnow_retries: Counter::default(),
@@ -245,6 +251,16 @@ impl Metrics {
             "started_from_manifest",
             "1 when start-up served the mirror under [output] dir (its manifest matched), 0 after a full pass",
             m.started_from_manifest.clone(),
+        );
+        registry.register(
+            "start_serving_milliseconds",
+            "Milliseconds from the start of serve to the first document servable (the mirror's, or a full pass's)",
+            m.start_serving_ms.clone(),
+        );
+        registry.register(
+            "start_following_milliseconds",
+            "Milliseconds from the start of serve to following the store (index loaded, what changed since the mirror rendered)",
+            m.start_following_ms.clone(),
         );
         Metrics { registry, ..m }
     }

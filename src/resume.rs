@@ -3,9 +3,11 @@
 //!
 //! Owns: what a manifest must match to be trusted (this very build of syndic,
 //! the rendering settings, the store and its change log still holding the
-//! cursor the documents reflect, every file's size and modification time), the
-//! index loaded as of the documents' time, and the units the changes since that
-//! cursor and the time since then dirtied. The bytes are checked against their
+//! cursor the documents reflect, every file's size and modification time),
+//! and the two steps of a start from it: [`open`] restores the documents, so
+//! they are served at once; [`finish`] then loads the index as of the
+//! documents' time, attaches each document to its unit, and returns the units
+//! the changes since that cursor and the time since then dirtied. The bytes are checked against their
 //! digests when read back (see `publish`), not here: hashing gigabytes would
 //! cost what this saves. Anything amiss is an `Err` saying why: the caller
 //! makes a full pass. Must not: render (the caller renders what is dirty).
@@ -15,7 +17,7 @@ use crate::config::Config;
 use crate::index::{Dirty, FeedKey, FeedKind, Index, Loader, Month, Period, Unit};
 use crate::pipeline::{self, FeedTimes, SitemapFiles};
 use crate::publish::Publisher;
-use crate::publish::manifest::{self, DocEntry, Manifest, UnitEntry};
+use crate::publish::manifest::{self, Manifest, UnitEntry};
 use crate::render::paths;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -171,20 +173,27 @@ pub(crate) fn save(
     manifest::write(dir, &Manifest { about, units })
 }
 
+/// A manifest that matches the store, its documents already served: what
+/// [`finish`] goes on from.
+pub(crate) struct Opened {
+    manifest: Manifest<About>,
+}
+
 /// Takes the manifest under `[output] dir` and, if it matches, restores its
-/// documents into `publisher` (empty) and returns where to go on from; `Err`
+/// documents into `publisher` (empty), so they can be served at once; `Err`
 /// says why not (the manifest is gone either way: a full pass follows).
-pub(crate) fn resume(
+pub(crate) fn open(
     config: &Config,
     store: &dyn Store,
-    now: DateTime<Utc>,
     publisher: &Publisher,
-) -> Result<Resumed, String> {
+) -> Result<Opened, String> {
     let dir = &config.output.dir;
+    let started = std::time::Instant::now();
     let manifest: Manifest<About> = match manifest::take(dir) {
         None => return Err("no manifest of the mirror".into()),
         Some(m) => m?,
     };
+    let read = started.elapsed();
     let about = &manifest.about;
     if about.build != build_id() {
         return Err("written by another build of syndic".into());
@@ -202,14 +211,33 @@ pub(crate) fn resume(
     if entry_at(store, about.cursor)? != about.entry {
         return Err(format!("change {} is not the one recorded", about.cursor));
     }
-    let started = std::time::Instant::now();
+    let checking = std::time::Instant::now();
     manifest::check_files(dir, &manifest.units)?;
-    let checked = started.elapsed();
+    let checked = checking.elapsed();
+    publisher.restore_docs(&manifest.units)?;
+    tracing::info!(manifest_read = ?read, files_checked = ?checked,
+        restored = ?(checking.elapsed() - checked),
+        documents = publisher.snapshot().len(), "the mirror matches the store; serving it");
+    Ok(Opened { manifest })
+}
+
+/// Goes on from documents [`open`] restored: loads the index, tells
+/// `publisher` which unit each document belongs to, and returns the units to
+/// render since. `Err` says why not (a full pass follows).
+pub(crate) fn finish(
+    config: &Config,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    opened: Opened,
+    publisher: &Publisher,
+) -> Result<Resumed, String> {
+    let Manifest { about, units } = opened.manifest;
+    let started = std::time::Instant::now();
     let (index, cursor, dirty) = load_since(config, store, about.cursor, about.now, now)?;
     let loaded = started.elapsed();
-    let (sitemaps, feed_times) = restore(&index, &manifest.units, publisher, dir)?;
-    tracing::info!(files_checked = ?checked, index_loaded = ?(loaded - checked),
-        restored = ?(started.elapsed() - loaded), "the mirror matches the store");
+    let (sitemaps, feed_times) = attach(&index, units, publisher, &config.output.dir);
+    tracing::info!(index_loaded = ?loaded, attached = ?(started.elapsed() - loaded),
+        "the index is loaded");
     let first = FullPass {
         sitemaps,
         feed_times,
@@ -282,20 +310,23 @@ fn load_since(
     Ok((index, cursor, dirty))
 }
 
-/// Restores the manifest's documents into `publisher` and the sitemap files
-/// into a record; the files of feeds the index no longer has are removed.
-fn restore(
+/// Tells `publisher` the unit of each restored document and records the
+/// sitemap files; the documents and files of units the index no longer has
+/// are removed.
+fn attach(
     index: &Index,
-    units: &[UnitEntry],
+    units: Vec<UnitEntry>,
     publisher: &Publisher,
     dir: &std::path::Path,
-) -> Result<(SitemapFiles, FeedTimes), String> {
+) -> (SitemapFiles, FeedTimes) {
     let (sitemaps, feed_times) = (SitemapFiles::default(), FeedTimes::default());
-    let mut restored: Vec<(Unit, Vec<DocEntry>)> = Vec::with_capacity(units.len());
+    let mut attached = Vec::with_capacity(units.len());
+    let mut gone = Vec::new();
     for entry in units {
         let Some(unit) = unit_of(index, &entry.unit) else {
-            for doc in &entry.docs {
+            for doc in entry.docs {
                 let _ = std::fs::remove_file(dir.join(&doc.path));
+                gone.push(doc.path);
             }
             continue;
         };
@@ -307,8 +338,8 @@ fn restore(
             sitemaps.restore(unit, files);
         }
         feed_times.restore(unit, entry.docs.iter().map(|d| d.last_modified()));
-        restored.push((unit, entry.docs.clone()));
+        attached.push((unit, entry.docs.into_iter().map(|d| d.path).collect()));
     }
-    publisher.restore(restored)?;
-    Ok((sitemaps, feed_times))
+    publisher.attach_units(attached, &gone);
+    (sitemaps, feed_times)
 }

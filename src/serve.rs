@@ -1,13 +1,15 @@
 //! `syndic serve`: wires store, index, pipeline, watch loop, disk mirror and HTTP.
 //!
-//! Owns: the start-up sequence (seed, load, first full render, then serve) and
-//! the orderly stop. Must not: contain logic of its own beyond that wiring.
+//! Owns: the start-up sequence (seed; then either serve the mirror at once
+//! while the index loads and what changed since is rendered, or render
+//! everything and then serve; then follow the store) and the orderly stop. Must not: contain logic of its own beyond that wiring.
 
 use crate::build::{self, BuildError};
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::publish::Publisher;
+use crate::resume::Opened;
 use crate::store::{self, StoreError};
 use crate::watch::{Clock, Nudge, Watcher};
 use std::future::Future;
@@ -29,11 +31,21 @@ pub enum ServeError {
     Task(String),
 }
 
-/// Everything a running service is made of, ready to serve.
-struct Prepared {
-    state: Arc<AppState>,
+/// What every start is made of before its first documents: settings, the
+/// store (seeded), the publisher, metrics and the feeds' kept heads.
+struct Base {
+    config: Arc<Config>,
+    store: Arc<dyn store::Store>,
+    publisher: Arc<Publisher>,
+    metrics: Arc<Metrics>,
+    heads: Arc<crate::pipeline::FeedHeads>,
+    clock: Arc<dyn Clock>,
+}
+
+/// What runs once the first documents are there: the watch loop (not yet
+/// started), the thread writing the mirror, and IndexNow's start.
+struct Running {
     watcher: Watcher,
-    nudges: std::sync::mpsc::Receiver<Nudge>,
     /// Writes published documents under `output.dir`; ends once the watcher
     /// (which sends to it) has stopped and everything sent is written.
     mirror_thread: std::thread::JoinHandle<()>,
@@ -49,160 +61,206 @@ type IndexNowStart = (
     tokio::sync::mpsc::UnboundedReceiver<()>,
 );
 
-fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<Prepared, ServeError> {
-    let started = Instant::now();
+/// Opens and seeds the store and, when the mirror's manifest matches it,
+/// restores the mirror's documents so they can be served at once.
+fn open(config: Config, clock: Arc<dyn Clock>) -> Result<(Base, Option<Opened>), ServeError> {
     let config = Arc::new(config);
     let store: Arc<dyn store::Store> =
         Arc::from(store::open(&config.store.url, (&config.store).into())?);
-    let now = clock.now();
-    build::seed_if_empty(&config, &*store, now)?;
+    build::seed_if_empty(&config, &*store, clock.now())?;
     if config.indexnow.is_some() {
         // From now on the store queues the URLs of writes (the seed is not submitted).
         store.submissions().enable()?;
     }
-    let dir = config.output.dir.clone();
     let publisher = Arc::new(Publisher::with_bodies_on_disk(
-        dir.clone(),
+        config.output.dir.clone(),
         config.server.body_cache_mb << 20,
     ));
     let heads = Arc::new(match config.websub.builtin_hub {
         true => crate::pipeline::FeedHeads::kept(),
         false => crate::pipeline::FeedHeads::default(),
     });
-    let metrics = Arc::new(Metrics::new());
-    let (start, dirty) = first_documents(&config, &*store, now, &publisher, &metrics, &heads)?;
+    // The built-in hub diffs against every feed's items, which only a full
+    // pass gathers: with it on, the manifest is not used.
+    let opened = match config.websub.builtin_hub {
+        true => {
+            // Spent like one read: a later start must not trust it.
+            let _ = std::fs::remove_file(config.output.dir.join(crate::publish::manifest::FILE));
+            Err("the built-in WebSub hub needs every feed's items".to_owned())
+        }
+        false => crate::resume::open(&config, &*store, &publisher),
+    };
+    let opened = opened
+        .inspect_err(|why| tracing::info!(%why, "rendering every document (the mirror cannot be served as it is)"))
+        .ok();
+    let base = Base {
+        config,
+        store,
+        publisher,
+        metrics: Arc::new(Metrics::new()),
+        heads,
+        clock,
+    };
+    Ok((base, opened))
+}
+
+/// The first documents, with the index and cursor they reflect and the units
+/// to render before following the store: those of the mirror `opened`
+/// restored and what changed since, else a full pass.
+fn first_documents(
+    base: &Base,
+    opened: Option<Opened>,
+) -> Result<(crate::watch::Start, crate::index::Dirty), ServeError> {
+    let (config, store, publisher) = (&base.config, &*base.store, &base.publisher);
+    let now = base.clock.now();
+    if let Some(opened) = opened {
+        match crate::resume::finish(config, store, now, opened, publisher) {
+            Ok(r) => {
+                tracing::info!(
+                    units = r.dirty.len(),
+                    "rendering what changed since the mirror was written"
+                );
+                base.metrics.started_from_manifest.set(1);
+                let start = crate::watch::Start {
+                    index: r.index,
+                    cursor: r.cursor,
+                    first: r.first,
+                };
+                return Ok((start, r.dirty));
+            }
+            Err(why) => {
+                tracing::warn!(%why, "rendering every document (the mirror served so far cannot be followed)");
+            }
+        }
+    }
+    let (index, cursor) = build::load_index(config, store, now)?;
+    let dir = &config.output.dir;
+    let first =
+        build::publish_all_keeping(config, store, &index, publisher, dir, base.heads.clone())
+            .map_err(BuildError::from)?;
+    for path in publisher.drop_unowned() {
+        // Restored from the manifest, and no longer produced.
+        let _ = std::fs::remove_file(dir.join(&*path));
+    }
+    let start = crate::watch::Start {
+        index,
+        cursor,
+        first,
+    };
+    Ok((start, crate::index::Dirty::new()))
+}
+
+/// The watch loop set to go on from `start` (the units of `dirty` rendered
+/// first), mirroring to disk, reporting through `applied`.
+fn prepare(
+    base: &Base,
+    (start, dirty): (crate::watch::Start, crate::index::Dirty),
+    hub: Option<&Arc<crate::hub::Hub>>,
+    applied: tokio::sync::watch::Sender<u64>,
+) -> Result<Running, ServeError> {
+    let (metrics, publisher) = (&base.metrics, &base.publisher);
     metrics.store_up.set(1);
-    metrics.documents.set(publisher.snapshot().len() as i64);
     metrics.articles.set(start.index.article_count() as i64);
     metrics.index_bytes.set(start.index.memory_bytes() as i64);
     metrics
         .render_failures
         .inc_by(start.first.failed.len() as u64);
-    tracing::info!(documents = publisher.snapshot().len(), articles = start.index.article_count(),
-        elapsed = ?started.elapsed(), dir = %dir.display(), "documents ready");
+    let dir = base.config.output.dir.clone();
     let (disk_tx, disk_rx) = std::sync::mpsc::channel();
     let mirror_publisher = publisher.clone();
     let mirror_thread = std::thread::Builder::new()
         .name("syndic-disk".into())
         .spawn(move || crate::publish::mirror_service(&dir, &mirror_publisher, disk_rx))
         .map_err(|e| ServeError::Task(e.to_string()))?;
-    let (nudge_tx, nudges) = std::sync::mpsc::channel();
-    let listener_nudge = nudge_tx.clone();
-    store.listen(Box::new(move || {
-        listener_nudge.send(Nudge::Changed).is_ok()
-    }));
-    let hub = config.websub.builtin_hub.then(|| {
-        let limits = crate::outbound::Limits::from_config(&config.websub);
-        let parts = crate::hub::Parts {
-            config: config.clone(),
-            store: store.clone(),
-            heads: heads.clone(),
-            client: crate::outbound::Client::new(limits),
-            clock: clock.clone(),
-            metrics: metrics.clone(),
-        };
-        crate::hub::Hub::new(parts, start.cursor)
-    });
     let services = crate::watch::Services {
-        config: config.clone(),
-        store: store.clone(),
+        config: base.config.clone(),
+        store: base.store.clone(),
         publisher: publisher.clone(),
-        clock: clock.clone(),
+        clock: base.clock.clone(),
         metrics: metrics.clone(),
     };
-    let mut watcher = Watcher::new(services, start).mirror_to(disk_tx);
+    let mut watcher = Watcher::new(services, start)
+        .mirror_to(disk_tx)
+        .applied_to(applied);
     watcher.catch_up(&dirty);
-    if let Some(hub) = hub.clone() {
+    metrics.documents.set(publisher.snapshot().len() as i64);
+    tracing::info!(
+        documents = publisher.snapshot().len(),
+        articles = watcher.index().article_count(),
+        "documents ready"
+    );
+    if let Some(hub) = hub.cloned() {
         let told = Box::new(move |dirs, cursor| hub.rendered(dirs, cursor));
-        watcher = watcher.keeping_heads(heads, told);
+        watcher = watcher.keeping_heads(base.heads.clone(), told);
     }
     let mut indexnow = None;
-    if let Some(settings) = config.indexnow.clone() {
+    if let Some(settings) = base.config.indexnow.clone() {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         watcher = watcher.submit_to(tx);
-        indexnow = Some((settings, clock, rx));
+        indexnow = Some((settings, base.clock.clone(), rx));
     }
-    let state = Arc::new(AppState {
-        config: config.clone(),
-        publisher: publisher.clone(),
-        store: store.clone(),
-        metrics: metrics.clone(),
-        nudge: std::sync::Mutex::new(nudge_tx),
-        applied: watcher.applied(),
-        cache_control: hyper::header::HeaderValue::from_str(&format!(
-            "public, max-age={}",
-            config.server.max_age
-        ))
-        .unwrap_or(hyper::header::HeaderValue::from_static("public")),
-        loads: Default::default(),
-        hub,
-        archive_cache_control: hyper::header::HeaderValue::from_str(&format!(
-            "public, max-age={}",
-            config.archives.cache_seconds
-        ))
-        .unwrap_or(hyper::header::HeaderValue::from_static("public")),
-    });
-    Ok(Prepared {
-        state,
+    Ok(Running {
         watcher,
-        nudges,
         mirror_thread,
         indexnow,
     })
 }
 
-/// The documents to start serving: those the mirror's manifest describes (and
-/// the units changed since, to render before serving), else a full pass.
-fn first_documents(
-    config: &Config,
-    store: &dyn store::Store,
-    now: chrono::DateTime<chrono::Utc>,
-    publisher: &Publisher,
-    metrics: &Metrics,
-    heads: &Arc<crate::pipeline::FeedHeads>,
-) -> Result<(crate::watch::Start, crate::index::Dirty), ServeError> {
-    // The built-in hub diffs against every feed's items, which only a full
-    // pass gathers: with it on, the manifest is not used.
-    let resumed = match config.websub.builtin_hub {
-        true => {
-            // Spent like one read: a later start must not trust it.
-            let _ = std::fs::remove_file(config.output.dir.join(crate::publish::manifest::FILE));
-            Err("the built-in WebSub hub needs every feed's items".to_owned())
-        }
-        false => crate::resume::resume(config, store, now, publisher),
+/// What request handlers share, from `base`.
+fn app_state(
+    base: &Base,
+    hub: Option<Arc<crate::hub::Hub>>,
+    applied: tokio::sync::watch::Receiver<u64>,
+    nudge: std::sync::mpsc::Sender<Nudge>,
+) -> Arc<AppState> {
+    let cache_control = |seconds: u32| {
+        hyper::header::HeaderValue::from_str(&format!("public, max-age={seconds}"))
+            .unwrap_or(hyper::header::HeaderValue::from_static("public"))
     };
-    Ok(match resumed {
-        Ok(r) => {
-            tracing::info!(
-                units = r.dirty.len(),
-                "serving the mirror its manifest describes; rendering what changed since"
-            );
-            metrics.started_from_manifest.set(1);
-            let start = crate::watch::Start {
-                index: r.index,
-                cursor: r.cursor,
-                first: r.first,
-            };
-            (start, r.dirty)
-        }
-        Err(why) => {
-            tracing::info!(%why, "rendering every document (the mirror cannot be served as it is)");
-            let (index, cursor) = build::load_index(config, store, now)?;
-            let dir = &config.output.dir;
-            let first =
-                build::publish_all_keeping(config, store, &index, publisher, dir, heads.clone())
-                    .map_err(BuildError::from)?;
-            let start = crate::watch::Start {
-                index,
-                cursor,
-                first,
-            };
-            (start, crate::index::Dirty::new())
-        }
+    Arc::new(AppState {
+        config: base.config.clone(),
+        publisher: base.publisher.clone(),
+        store: base.store.clone(),
+        metrics: base.metrics.clone(),
+        nudge: std::sync::Mutex::new(nudge),
+        applied,
+        caught_up: Default::default(),
+        cache_control: cache_control(base.config.server.max_age),
+        loads: Default::default(),
+        hub,
+        archive_cache_control: cache_control(base.config.archives.cache_seconds),
     })
 }
 
-/// Builds everything, then serves on `listener` until `shutdown` completes.
+/// The built-in WebSub hub, when configured, going on from `cursor`.
+fn hub(base: &Base, cursor: u64) -> Option<Arc<crate::hub::Hub>> {
+    let config = &base.config;
+    config.websub.builtin_hub.then(|| {
+        let limits = crate::outbound::Limits::from_config(&config.websub);
+        let parts = crate::hub::Parts {
+            config: config.clone(),
+            store: base.store.clone(),
+            heads: base.heads.clone(),
+            client: crate::outbound::Client::new(limits),
+            clock: base.clock.clone(),
+            metrics: base.metrics.clone(),
+        };
+        crate::hub::Hub::new(parts, cursor)
+    })
+}
+
+/// Runs blocking start-up work off the runtime's workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ServeError> + Send + 'static,
+) -> Result<T, ServeError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServeError::Task(e.to_string()))?
+}
+
+/// Serves on `listener` until `shutdown` completes. When the mirror's
+/// manifest matches the store, its documents are served at once, while the
+/// index loads and what changed since is rendered; else after a full pass.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
@@ -210,48 +268,142 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     let started = Instant::now();
-    let prepared = tokio::task::spawn_blocking(move || prepare(config, clock))
-        .await
-        .map_err(|e| ServeError::Task(e.to_string()))??;
-    let Prepared {
-        state,
-        watcher,
-        nudges,
-        mirror_thread,
-        indexnow,
-    } = prepared;
-    let watcher = with_pings(watcher, &state);
-    let ahead = http::make_ahead(state.clone());
-    let watcher = watcher.on_publish(Box::new(move |published| ahead.published(published)));
-    start_indexnow(&state, indexnow);
-    let watch_thread = std::thread::Builder::new()
-        .name("syndic-watch".into())
-        .spawn(move || watcher.run(nudges))
-        .map_err(|e| ServeError::Task(e.to_string()))?;
+    let (base, opened) = blocking(move || open(config, clock)).await?;
+    let base = Arc::new(base);
+    let (nudge_tx, nudges) = std::sync::mpsc::channel();
+    let listener_nudge = nudge_tx.clone();
+    base.store.listen(Box::new(move || {
+        listener_nudge.send(Nudge::Changed).is_ok()
+    }));
+    let (applied_tx, applied_rx) = tokio::sync::watch::channel(0);
+    let (state, launched) = match opened {
+        Some(opened) => {
+            let state = app_state(&base, None, applied_rx, nudge_tx);
+            log_serving(
+                &state,
+                &listener,
+                started,
+                "the mirror, while the index loads",
+            );
+            let b = base.clone();
+            let go_on = async {
+                let running = blocking(move || {
+                    let first = first_documents(&b, Some(opened))?;
+                    prepare(&b, first, None, applied_tx)
+                })
+                .await?;
+                launch(running, &state, nudges, started)
+            };
+            let (failed_tx, failed_rx) = tokio::sync::watch::channel(false);
+            let go_on = async {
+                let launched = go_on.await;
+                failed_tx.send_replace(launched.is_err());
+                launched
+            };
+            let stop = until_stopped_or_failed(shutdown, failed_rx);
+            let ((), launched) = tokio::join!(http::run(listener, state.clone(), stop), go_on);
+            (state, launched?)
+        }
+        None => {
+            let b = base.clone();
+            let first = blocking(move || first_documents(&b, None)).await?;
+            let hub = hub(&base, first.0.cursor);
+            let state = app_state(&base, hub.clone(), applied_rx, nudge_tx);
+            let b = base.clone();
+            let running = blocking(move || prepare(&b, first, hub.as_ref(), applied_tx)).await?;
+            let launched = launch(running, &state, nudges, started)?;
+            log_serving(&state, &listener, started, "a full pass");
+            http::run(listener, state.clone(), shutdown).await;
+            (state, launched)
+        }
+    };
+    stop(state, launched).await;
+    Ok(())
+}
+
+/// Completes when `shutdown` does or when `failed` says start-up failed.
+async fn until_stopped_or_failed(
+    shutdown: impl Future<Output = ()>,
+    mut failed: tokio::sync::watch::Receiver<bool>,
+) {
+    let failed = async move {
+        if failed.wait_for(|&f| f).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = shutdown => {},
+        () = failed => {},
+    }
+}
+
+/// Says where it serves (`serving http://…/`: scripts wait for that line),
+/// and from what.
+fn log_serving(state: &AppState, listener: &TcpListener, started: Instant, from: &str) {
+    let ms = started.elapsed().as_millis() as i64;
+    state.metrics.start_serving_ms.set(ms);
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    tracing::info!(%addr, startup = ?started.elapsed(), "serving http://{addr}/");
+    tracing::info!(%addr, startup = ?started.elapsed(), from, "serving http://{addr}/");
+}
+
+/// The watch loop and the hub, running.
+struct Launched {
+    watch_thread: std::thread::JoinHandle<Watcher>,
+    mirror_thread: std::thread::JoinHandle<()>,
+    stop_hub: tokio::sync::watch::Sender<bool>,
+}
+
+/// Starts the watch loop (with WebSub pings and compression ahead), IndexNow
+/// and the hub. Call inside the runtime: those are its tasks.
+fn launch(
+    running: Running,
+    state: &Arc<AppState>,
+    nudges: std::sync::mpsc::Receiver<Nudge>,
+    started: Instant,
+) -> Result<Launched, ServeError> {
+    let watcher = with_pings(running.watcher, state);
+    let ahead = http::make_ahead(state.clone());
+    let watcher = watcher.on_publish(Box::new(move |published| ahead.published(published)));
+    start_indexnow(state, running.indexnow);
+    let watch_thread = std::thread::Builder::new()
+        .name("syndic-watch".into())
+        .spawn(move || watcher.run(nudges))
+        .map_err(|e| ServeError::Task(e.to_string()))?;
+    state
+        .caught_up
+        .store(true, std::sync::atomic::Ordering::Release);
+    let ms = started.elapsed().as_millis() as i64;
+    state.metrics.start_following_ms.set(ms);
+    tracing::info!(elapsed = ?started.elapsed(), "following the store");
     let (stop_hub, hub_stopping) = tokio::sync::watch::channel(false);
     if let Some(hub) = &state.hub {
         hub.start(hub_stopping);
     }
-    http::run(listener, state.clone(), shutdown).await;
-    let _ = stop_hub.send(true);
+    Ok(Launched {
+        watch_thread,
+        mirror_thread: running.mirror_thread,
+        stop_hub,
+    })
+}
+
+/// The orderly stop: the hub, then the watcher, then the mirror writes what
+/// it was sent, then the manifest. The store's connections close when the
+/// last holder (`state`) drops it.
+async fn stop(state: Arc<AppState>, launched: Launched) {
+    let _ = launched.stop_hub.send(true);
     let _ = state.nudge.lock().map(|n| n.send(Nudge::Stop));
-    // The watcher stops, then the mirror writes what it was sent; the store's
-    // connections close when the last holder (`state`, below) drops it.
     let _ = tokio::task::spawn_blocking(move || {
-        let watcher = watch_thread.join();
-        let mirrored = mirror_thread.join();
+        let watcher = launched.watch_thread.join();
+        let mirrored = launched.mirror_thread.join();
         if let (Ok(watcher), Ok(())) = (watcher, mirrored) {
             write_manifest(&state, &watcher);
         }
     })
     .await;
     tracing::info!("stopped");
-    Ok(())
 }
 
 /// The watcher, telling the external WebSub hubs (if any) what each

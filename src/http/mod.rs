@@ -63,6 +63,9 @@ pub(crate) struct AppState {
     pub(crate) nudge: std::sync::Mutex<Sender<Nudge>>,
     /// How far the served documents have caught up with the change log.
     pub(crate) applied: tokio::sync::watch::Receiver<u64>,
+    /// Whether the watch loop follows the store (false while a start from
+    /// the mirror serves it and loads the index).
+    pub(crate) caught_up: std::sync::atomic::AtomicBool,
     /// `Cache-Control` of every document, from `[server] max_age`.
     pub(crate) cache_control: header::HeaderValue,
     /// Bodies being made or read back, one load per variant.
@@ -269,6 +272,7 @@ fn health(state: &AppState) -> Response<Body> {
         "store": if up { "up" } else { "unreachable" },
         "documents": state.publisher.snapshot().len(),
         "applied_seq": *state.applied.borrow(),
+        "catching_up": !state.caught_up.load(std::sync::atomic::Ordering::Acquire),
         "store_lock_timeouts": state.metrics.store_lock_timeouts.get(),
         "mirror": {
             "status": if on_disk { "ok" } else { "failing" },

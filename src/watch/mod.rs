@@ -191,9 +191,12 @@ impl Watcher {
         self
     }
 
-    /// Follows how far the served documents have caught up with the change log.
-    pub(crate) fn applied(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.applied.subscribe()
+    /// Reports how far the served documents have caught up through `applied`
+    /// (made before the watcher, for handlers that serve before it runs).
+    pub(crate) fn applied_to(mut self, applied: tokio::sync::watch::Sender<u64>) -> Watcher {
+        applied.send_replace(self.cursor);
+        self.applied = applied;
+        self
     }
 
     /// Where generations are committed.

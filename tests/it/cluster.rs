@@ -207,7 +207,11 @@ impl Replica {
             .spawn()
             .unwrap();
         let replica = Replica { port, dir, child };
-        replica.wait_until(Duration::from_secs(30), |r| r.get("/healthz").0 == 200);
+        // Up and following the store (a start from the mirror serves before).
+        replica.wait_until(Duration::from_secs(30), |r| {
+            let (status, _, body) = r.get("/healthz");
+            status == 200 && crate::support::following(&body)
+        });
         replica
     }
 

@@ -69,7 +69,9 @@ impl Site {
             .spawn()
             .unwrap();
         let started = Instant::now();
-        while exchange(self.port, "GET", "/healthz", "").map(|r| r.0) != Some(200) {
+        // Up and following the store (a start from the mirror serves before).
+        let following = |r: (u16, String)| r.0 == 200 && crate::support::following(r.1.as_bytes());
+        while !exchange(self.port, "GET", "/healthz", "").is_some_and(following) {
             assert!(
                 started.elapsed() < Duration::from_secs(60),
                 "serve did not start"

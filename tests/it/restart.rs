@@ -300,3 +300,50 @@ fn closed_archive_pages_restored_from_the_manifest_keep_the_long_cache() {
     );
     server.shutdown().expect("clean shutdown");
 }
+
+/// Milliseconds from the start of `serve` to serving, and to following the store.
+fn start_times(server: &Server) -> (f64, f64) {
+    let metrics = server.metrics();
+    let ms = |name| metrics.get(name, &[]).expect("the metric is exposed");
+    (
+        ms("syndic_start_serving_milliseconds"),
+        ms("syndic_start_following_milliseconds"),
+    )
+}
+
+/// A start from the mirror serves its documents before the index is loaded
+/// and what changed while stopped is rendered (then follows the store as a
+/// full pass would); a start without a manifest serves only after its pass.
+#[test]
+fn a_start_from_the_mirror_serves_before_it_follows_the_store() {
+    let dir = Server::start(Options::default()).stop_keeping_dir();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("db")).unwrap();
+        let at = samples_as_of() - chrono::TimeDelta::minutes(30);
+        for n in 0..300 {
+            let tags = [format!("Étiquette {}", n % 40)];
+            let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+            let id = format!("arrivee-{n}");
+            sql_insert(&conn, &record(&id, "Sport", &tags, &["Z.Z"], at));
+        }
+    }
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(from_manifest(&server), 1.0, "a start from the manifest");
+    let (serving, following) = start_times(&server);
+    assert!(
+        serving < following,
+        "served at {serving} ms, before following the store at {following} ms"
+    );
+    let feed = server.get("/tags/etiquette-7/feed.xml");
+    assert_eq!(feed.status, 200, "what changed while stopped is rendered");
+    assert!(feed.text().contains("arrivee-7"));
+    let dir = server.stop_keeping_dir();
+    std::fs::remove_file(dir.path().join("feeds").join(MANIFEST)).unwrap();
+    let server = Server::start_in(dir, Options::default(), |t| t);
+    assert_eq!(from_manifest(&server), 0.0, "a full pass");
+    let (serving, following) = start_times(&server);
+    assert!(
+        serving >= following,
+        "a full pass serves ({serving} ms) once it is done ({following} ms)"
+    );
+}

@@ -319,8 +319,11 @@ impl Server {
     fn wait_healthy(&self) {
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
+            // A start from the mirror serves before it follows the store:
+            // tests begin once it does.
             if let Ok(r) = try_exchange(self.addr, &request_bytes("GET", "/healthz", &[], b""))
                 && r.status == 200
+                && following(&r.body)
             {
                 return;
             }
@@ -936,4 +939,11 @@ impl Metrics {
     pub fn count(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         self.get(name, labels).unwrap_or(0.0)
     }
+}
+
+/// Whether a `/healthz` body says the server follows the store (a start from
+/// the mirror serves before it does).
+pub fn following(healthz: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(healthz)
+        .is_ok_and(|h| h["catching_up"] == serde_json::Value::Bool(false))
 }
