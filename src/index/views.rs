@@ -65,6 +65,15 @@ impl Index {
         }
     }
 
+    /// How many feeds there may be, in constant time: the global feed and a
+    /// feed per section, tag and author ever named (some may be empty).
+    pub(crate) fn feeds_at_most(&self) -> usize {
+        let terms: usize = (FeedKind::TERMED.iter())
+            .map(|kind| self.terms[kind.term_slot()].len())
+            .sum();
+        1 + terms
+    }
+
     /// The global feed (always, even empty) and every other feed with at least
     /// one visible article: sections, tags, authors, each by slug.
     pub fn feeds(&self) -> Vec<FeedKey> {

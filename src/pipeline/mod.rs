@@ -70,6 +70,11 @@ pub struct Outcome {
     pub(crate) rendered: usize,
     /// Units that failed (their last good documents stay).
     pub failures: Vec<UnitError>,
+    /// The directory was rendered in this pass.
+    pub(crate) directory_rendered: bool,
+    /// The directory shows what this pass changed but was left for later
+    /// (see [`run_live`]).
+    pub(crate) directory_due: bool,
 }
 
 /// Every unit the index implies: a full build.
@@ -167,15 +172,33 @@ pub(crate) fn apply_change(
 /// A pass of the live path: [`run`], with the directory rendered again
 /// whenever a feed is (it shows each feed's count and last change). A full
 /// pass renders the directory once, in its last batch.
-pub(crate) fn run_live(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
-    let mut units = units.clone();
-    directory::follows(&mut units, true);
-    run(sources, publisher, &units)
+///
+/// The directory (every feed with its count: O(feeds) to render, 60 ms at a
+/// million articles) is rendered with them only when `with_directory`; else
+/// it is left out and [`Outcome::directory_due`] says it is owed.
+pub(crate) fn run_live(
+    sources: &Sources,
+    publisher: &Publisher,
+    units: &Dirty,
+    with_directory: bool,
+) -> Outcome {
+    let mut units = with_indexes(units, true);
+    let deferred = !with_directory && units.remove(&Unit::Directory);
+    let mut outcome = run_units(sources, publisher, &units);
+    outcome.directory_rendered = units.contains(&Unit::Directory);
+    outcome.directory_due = deferred;
+    outcome
 }
 
 /// Renders `units` and commits them as one generation.
 pub(crate) fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
-    // Indexes follow what they list, whoever asked for the unit (a change or a retry).
+    run_units(sources, publisher, &with_indexes(units, false))
+}
+
+/// `units` and the indexes that list what they are: the sitemap index,
+/// robots.txt and the directory (see [`directory::follows`] for `feeds`).
+/// Indexes follow what they list, whoever asked for the unit (a change or a retry).
+fn with_indexes(units: &Dirty, feeds: bool) -> Dirty {
     let mut units = units.clone();
     if units.iter().any(|u| matches!(u, Unit::Month(_))) {
         units.insert(Unit::SitemapIndex);
@@ -183,7 +206,12 @@ pub(crate) fn run(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Ou
     if units.contains(&Unit::News) || units.contains(&Unit::SitemapIndex) {
         units.insert(Unit::Robots);
     }
-    directory::follows(&mut units, false);
+    directory::follows(&mut units, feeds);
+    units
+}
+
+/// Renders exactly `units` and commits them as one generation.
+fn run_units(sources: &Sources, publisher: &Publisher, units: &Dirty) -> Outcome {
     let (parallel, ordered): (Vec<Unit>, Vec<Unit>) = units
         .iter()
         .partition(|u| matches!(u, Unit::Feed(_) | Unit::Archive(..) | Unit::Month(_)));

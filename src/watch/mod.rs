@@ -9,18 +9,20 @@
 //! Must not: serve HTTP or render by itself (the pipeline does).
 
 use crate::config::Config;
-use crate::index::{Dirty, Index};
+use crate::index::{Dirty, Index, Unit};
 use crate::metrics::Metrics;
 use crate::pipeline;
 use crate::publish::{Published, Publisher};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use directory::DirectoryRate;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 mod clock;
+mod directory;
 mod reload;
 
 #[cfg(any(test, feature = "test-util"))]
@@ -86,6 +88,8 @@ pub struct Watcher {
     /// Wakes the IndexNow task when changes were read or time made articles
     /// visible (`None`: IndexNow is off).
     indexnow: Option<tokio::sync::mpsc::UnboundedSender<()>>,
+    /// When the directory was last rendered, and whether it owes changes since.
+    directory: DirectoryRate,
 }
 
 /// See [`Watcher::keeping_heads`].
@@ -156,6 +160,7 @@ impl Watcher {
             next_prune: None,
             on_render: None,
             indexnow: None,
+            directory: DirectoryRate::default(),
         }
     }
 
@@ -229,6 +234,12 @@ impl Watcher {
             }
             self.pass();
         }
+        if self.directory.owed {
+            // Now, whatever the rate: the mirror (and the manifest written
+            // after it) must hold what it owes.
+            self.directory.rendered = None;
+            self.render(&Dirty::from([Unit::Directory]), Instant::now());
+        }
         self.disk = None;
         self
     }
@@ -245,7 +256,11 @@ impl Watcher {
             .map(|d| (d - self.clock.now()).to_std().unwrap_or_default());
         // While the store is unreachable, poll less often: 0.2 s, 0.4 s, … up to 2 s.
         let poll = (POLL * 2u32.saturating_pow(self.failures.min(5))).min(MAX_BACKOFF);
-        until_deadline.map_or(poll, |d| d.min(poll))
+        let directory = self.directory.due_in(Instant::now());
+        [until_deadline, directory]
+            .into_iter()
+            .flatten()
+            .fold(poll, Duration::min)
     }
 
     /// One pass: apply pending changes and time, render what they dirtied, commit.
@@ -279,6 +294,10 @@ impl Watcher {
         self.caches.links.expire(self.index.now());
         if self.failures == 0 {
             dirty.append(&mut self.retry);
+        }
+        let feeds = self.index.feeds_at_most();
+        if self.directory.owed && self.directory.may_render(Instant::now(), feeds) {
+            dirty.insert(Unit::Directory);
         }
         if !dirty.is_empty() {
             self.render(&dirty, started);
@@ -317,7 +336,16 @@ impl Watcher {
             index: &self.index,
             caches: &self.caches,
         };
-        let outcome = pipeline::run_live(&sources, &self.publisher, dirty);
+        let feeds = self.index.feeds_at_most();
+        let with_directory = self.directory.may_render(Instant::now(), feeds);
+        let outcome = pipeline::run_live(&sources, &self.publisher, dirty, with_directory);
+        if outcome.directory_rendered {
+            self.directory = DirectoryRate {
+                rendered: Some(Instant::now()),
+                owed: false,
+            };
+        }
+        self.directory.owed |= outcome.directory_due;
         for failure in &outcome.failures {
             tracing::error!(%failure, "document not regenerated; its last good version stays, retried next pass");
             self.retry.insert(failure.unit());
