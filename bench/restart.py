@@ -134,7 +134,9 @@ def main():
             print("start (%s): %s s%s" % (k, spread(xs), "" if "following" in k else " to the first /feed.xml"))
     shutil.rmtree(dirname, ignore_errors=True)
     os.makedirs(os.path.join(suite.HERE, "results"), exist_ok=True)
-    with open(os.path.join(suite.HERE, "results", "%s-restart-%d.json" % (result["date"], n)), "w") as f:
+    # A run of one part does not overwrite the figures of a whole run.
+    part = "-imports" if args.skip_restart else "-restarts" if args.skip_import else ""
+    with open(os.path.join(suite.HERE, "results", "%s-restart-%d%s.json" % (result["date"], n, part)), "w") as f:
         json.dump(result, f, indent=2)
 
 
