@@ -22,6 +22,7 @@ mod concurrent_writers;
 mod conformance;
 mod crash;
 mod differential;
+mod directory_rate;
 mod disk_full;
 mod every_document;
 mod flood;
