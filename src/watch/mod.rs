@@ -309,25 +309,6 @@ impl Watcher {
         self.metrics.watch_passes.inc();
     }
 
-    /// Deletes change-log entries older than `[store] change_log_retention_hours`,
-    /// once per [`PRUNE_EVERY`] (every replica does; they do not conflict). A
-    /// failure is logged and tried again at the next interval.
-    fn prune_log(&mut self) {
-        let now = self.clock.now();
-        if self.next_prune.is_some_and(|t| now < t) {
-            return;
-        }
-        self.next_prune = Some(now + PRUNE_EVERY);
-        let retention =
-            chrono::TimeDelta::hours(self.config.store.change_log_retention_hours.into());
-        match self.store.prune(now - retention) {
-            Ok(0) => {}
-            Ok(deleted) => tracing::info!(deleted, "change log pruned"),
-            Err(e) => tracing::warn!(error = %e, "change log not pruned; trying again later"),
-        }
-        self.prune_indexnow(now - retention);
-    }
-
     /// Renders `dirty`, commits one generation, hands it to the disk mirror.
     fn render(&mut self, dirty: &Dirty, started: Instant) {
         let sources = pipeline::Sources {

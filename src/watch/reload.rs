@@ -1,17 +1,36 @@
-//! The watch loop's rarer work: waking IndexNow and pruning its queue, rendering in
-//! batches what changed while stopped, and the full reload when the change
-//! log's floor passed the cursor.
+//! The watch loop's rarer work: pruning the change log, waking IndexNow and
+//! pruning its queue, rendering in batches what changed while stopped, and
+//! the full reload when the change log's floor passed the cursor.
 //!
 //! Owns: nothing of its own (it works on the [`Watcher`]'s state). Must not:
 //! be called but from the watch loop's pass.
 
-use super::Watcher;
+use super::{PRUNE_EVERY, Watcher};
 use crate::index::Dirty;
 use crate::pipeline;
 use crate::store::StoreError;
 use std::time::Instant;
 
 impl Watcher {
+    /// Deletes change-log entries older than `[store] change_log_retention_hours`,
+    /// once per [`PRUNE_EVERY`] (every replica does; they do not conflict). A
+    /// failure is logged and tried again at the next interval.
+    pub(super) fn prune_log(&mut self) {
+        let now = self.clock.now();
+        if self.next_prune.is_some_and(|t| now < t) {
+            return;
+        }
+        self.next_prune = Some(now + PRUNE_EVERY);
+        let retention =
+            chrono::TimeDelta::hours(self.config.store.change_log_retention_hours.into());
+        match self.store.prune(now - retention) {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "change log pruned"),
+            Err(e) => tracing::warn!(error = %e, "change log not pruned; trying again later"),
+        }
+        self.prune_indexnow(now - retention);
+    }
+
     /// Renders `dirty` now (what changed since the documents a start-up
     /// restored were rendered), before the loop runs.
     /// In batches, each committed and mirrored, as a reload does: memory stays
