@@ -40,9 +40,10 @@
 //!   matches, and [`pipeline::apply_change`] frees them with the index.
 //! * [`build`]: the full pass (batches, bounded memory) shared by `syndic build`
 //!   and `serve`'s start-up, and the demo seed.
-//! * [`resume`]: start-up from the mirror a previous process left (its
-//!   manifest checked against the build, settings, store and files), the index
-//!   loaded, and only what changed since rendered.
+//! * [`resume`]: start-up from the mirror a previous process left, in two
+//!   steps: its manifest checked against the build, settings, store and files
+//!   and its documents restored (served at once); then the index loaded and
+//!   only what changed since rendered.
 //! * [`import`]: JSON Lines into the store, streaming.
 //! * [`outbound`]: the one HTTP client that sends requests out (WebSub pings,
 //!   and the hub's verifications and deliveries): bounded, and guarded against
