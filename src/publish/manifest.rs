@@ -157,18 +157,11 @@ impl Publisher {
     /// served before the index is loaded; their units are attached later by
     /// [`Publisher::attach_units`]. Call on an empty publisher.
     pub(crate) fn restore_docs(&self, units: &[UnitEntry]) -> Result<(), String> {
-        let docs: Vec<&DocEntry> = units.iter().flat_map(|u| &u.docs).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = docs.len().div_ceil(threads).max(1);
-        let made: Vec<Vec<(Arc<str>, Arc<Artifact>)>> = std::thread::scope(|scope| {
-            let makers: Vec<_> = (docs.chunks(chunk))
-                .map(|docs| scope.spawn(move || docs.iter().map(|d| artifact_of(d)).collect()))
-                .collect();
-            makers
-                .into_iter()
-                .map(|m| m.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect::<Result<_, String>>()
-        })?;
+        let made: Vec<Vec<(Arc<str>, Arc<Artifact>)>> = on_every_core(&every_doc(units), |docs| {
+            docs.iter().map(|d| artifact_of(d)).collect()
+        })
+        .into_iter()
+        .collect::<Result<_, String>>()?;
         let next = Snapshot {
             docs: made.into_iter().flatten().collect(),
             units: Default::default(),
@@ -233,17 +226,27 @@ fn artifact_of(d: &DocEntry) -> Result<(Arc<str>, Arc<Artifact>), String> {
 /// checked against their digests when read back.) The files are looked at on
 /// every core: at 200,000 documents this is most of a start from the mirror.
 pub(crate) fn check_files(dir: &Path, units: &[UnitEntry]) -> Result<(), String> {
-    let docs: Vec<&DocEntry> = units.iter().flat_map(|u| &u.docs).collect();
+    on_every_core(&every_doc(units), |docs| check_some(dir, docs))
+        .into_iter()
+        .collect()
+}
+
+fn every_doc(units: &[UnitEntry]) -> Vec<&DocEntry> {
+    units.iter().flat_map(|u| &u.docs).collect()
+}
+
+/// `work` on a share of `items` per core, the results in the items' order.
+fn on_every_core<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = docs.len().div_ceil(threads).max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let work = &work;
     std::thread::scope(|scope| {
-        let checks: Vec<_> = docs
-            .chunks(chunk)
-            .map(|docs| scope.spawn(move || check_some(dir, docs)))
+        let shares: Vec<_> = (items.chunks(chunk))
+            .map(|share| scope.spawn(move || work(share)))
             .collect();
-        checks
-            .into_iter()
-            .try_for_each(|c| c.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        (shares.into_iter())
+            .map(|s| s.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     })
 }
 

@@ -101,6 +101,8 @@ pub(super) fn first_documents(
 ) -> Result<(crate::watch::Start, crate::index::Dirty), ServeError> {
     let (config, store, publisher) = (&base.config, &*base.store, &base.publisher);
     let now = base.clock.now();
+    // Whether documents restored from the mirror are being served.
+    let restored = opened.is_some();
     if let Some(opened) = opened {
         match crate::resume::finish(config, store, now, opened, publisher) {
             Ok(r) => {
@@ -126,9 +128,11 @@ pub(super) fn first_documents(
     let first =
         build::publish_all_keeping(config, store, &index, publisher, dir, base.heads.clone())
             .map_err(BuildError::from)?;
-    for path in publisher.drop_unowned() {
-        // Restored from the manifest, and no longer produced.
-        let _ = std::fs::remove_file(dir.join(&*path));
+    if restored {
+        for path in publisher.drop_unowned() {
+            // Restored from the manifest, and no longer produced.
+            let _ = std::fs::remove_file(dir.join(&*path));
+        }
     }
     let start = crate::watch::Start {
         index,
