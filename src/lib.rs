@@ -30,8 +30,9 @@
 //!   encodings), generations swapped atomically, files written under `feeds/`
 //!   (one mirror loop for build and serve); bodies already written leave memory
 //!   beyond a budget and are read back when asked for. No HTTP types.
-//! * [`http`]: the server: reads published artifacts and makes the headers;
-//!   plus the ingest API, which writes the store and nudges [`watch`].
+//! * [`http`]: the server: reads published artifacts and makes the headers,
+//!   on one connection thread per core (as nginx's workers); plus the ingest
+//!   API, which writes the store and nudges [`watch`].
 //! * [`pipeline`]: glue: index + store + render + publish for a set of units,
 //!   with what is kept between passes (feed items, sitemap entries, and the
 //!   sitemap files rendered, from which the sitemap index and robots.txt are

@@ -277,12 +277,14 @@ async fn write<T: Send + 'static>(
     op: impl FnOnce(&dyn crate::store::Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<(T, bool), Response<Body>> {
     let store = state.store.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        let out = op(&*store)?;
-        // Committed: from here on, a failure only means "not known to be served".
-        Ok::<_, StoreError>((out, store.latest_seq().ok()))
-    })
-    .await;
+    let done = state
+        .runtime
+        .spawn_blocking(move || {
+            let out = op(&*store)?;
+            // Committed: from here on, a failure only means "not known to be served".
+            Ok::<_, StoreError>((out, store.latest_seq().ok()))
+        })
+        .await;
     let (out, seq) = match done {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {

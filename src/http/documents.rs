@@ -183,11 +183,7 @@ async fn respond<B>(
     // Bytes in memory are served at once. Otherwise (the first request for a
     // compressed variant, or a body that left memory) they are made or read
     // back off the async threads, and kept for the requests that follow.
-    let bytes = match state
-        .loads
-        .body(&state.publisher, &state.metrics, &artifact, encoding)
-        .await
-    {
+    let bytes = match state.loads.body(state, &artifact, encoding).await {
         Ok(bytes) => bytes,
         Err(LoadError::Body(e)) => return Err(e),
         Err(e @ LoadError::Task(_)) => {

@@ -9,8 +9,8 @@
 //! Owns: the table of loads in flight. Must not: compress or read files itself
 //! (publish does), nor make responses.
 
-use crate::metrics::Metrics;
-use crate::publish::{Artifact, BodyError, Encoding, Publisher};
+use super::AppState;
+use crate::publish::{Artifact, BodyError, Encoding};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -38,8 +38,7 @@ impl Loads {
     /// load of that variant in flight (started here if there is none).
     pub(crate) async fn body(
         &self,
-        publisher: &Arc<Publisher>,
-        metrics: &Arc<Metrics>,
+        state: &AppState,
         artifact: &Arc<Artifact>,
         encoding: Encoding,
     ) -> Result<Bytes, LoadError> {
@@ -58,17 +57,19 @@ impl Loads {
         match artifact.ready(encoding) {
             Some(bytes) => Ok(bytes),
             None => {
-                let (publisher, a) = (publisher.clone(), artifact.clone());
-                let loaded = tokio::task::spawn_blocking(move || {
-                    let loaded = publisher.body(&a, encoding);
-                    drop(guard);
-                    loaded
-                })
-                .await;
+                let (publisher, a) = (state.publisher.clone(), artifact.clone());
+                let loaded = state
+                    .runtime
+                    .spawn_blocking(move || {
+                        let loaded = publisher.body(&a, encoding);
+                        drop(guard);
+                        loaded
+                    })
+                    .await;
                 match loaded {
                     Ok(Ok(loaded)) => {
                         if loaded.compressed {
-                            metrics.compressions.inc();
+                            state.metrics.compressions.inc();
                         }
                         Ok(loaded.bytes)
                     }

@@ -1,8 +1,9 @@
 //! The HTTP server: published documents, health, metrics and the ingest API.
 //!
 //! Owns: connections (hyper HTTP/1.1, with a header-read timeout, a header size
-//! limit, a request timeout and graceful shutdown; admission in [`admission`])
-//! and routing. Documents are read from
+//! limit, a request timeout and graceful shutdown; admission in [`admission`];
+//! each served start to end on one of the connection threads of [`workers`],
+//! one per core) and routing. Documents are read from
 //! the published generation only; URLs never reach the file system. A body not
 //! in memory is made or read back once per variant however many ask
 //! ([`loads`]), on a bounded blocking pool; the variants asked for of a
@@ -17,6 +18,7 @@ mod negotiate;
 mod sendfile;
 mod warm;
 mod websub;
+mod workers;
 
 pub(crate) use warm::start as make_ahead;
 
@@ -74,6 +76,9 @@ pub(crate) struct AppState {
     pub(crate) hub: Option<Arc<crate::hub::Hub>>,
     /// `Cache-Control` of closed archive pages, from `[archives] cache_seconds`.
     pub(crate) archive_cache_control: header::HeaderValue,
+    /// The service's runtime: blocking work runs on its bounded pool, whichever
+    /// connection thread asks (see [`workers`]).
+    pub(crate) runtime: tokio::runtime::Handle,
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish (bounded).
@@ -100,6 +105,14 @@ pub(crate) async fn run(
     );
     let refusals = Arc::new(std::sync::Mutex::new(Refusals::default()));
     let (stop, stopping) = tokio::sync::watch::channel(false);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = match workers::Workers::start(cores) {
+        Ok(workers) => workers,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the connection threads; not serving");
+            return;
+        }
+    };
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -122,10 +135,17 @@ pub(crate) async fn run(
         };
         let (state, admission, refusals) = (state.clone(), admission.clone(), refusals.clone());
         let (builder, stopping) = (builder.clone(), stopping.clone());
-        tokio::spawn(async move {
+        // Off this runtime's poller, onto the connection thread's (see workers).
+        let Ok(stream) = stream.into_std() else {
+            continue;
+        };
+        workers.spawn(async move {
             let _slot = match admission.slot(&ticket).await {
                 Ok(slot) => slot,
                 Err(refusal) => return note_refusal(&refusals, &state, refusal),
+            };
+            let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
+                return;
             };
             let _ = stream.set_nodelay(true);
             let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
@@ -138,6 +158,7 @@ pub(crate) async fn run(
     if !admission.drained(SHUTDOWN_GRACE).await {
         tracing::warn!("connections still open after the shutdown grace period; closing them");
     }
+    drop(workers);
 }
 
 /// Serves one connection until it ends, closing it gracefully (an idle

@@ -62,9 +62,7 @@ async fn make_ahead(state: &AppState, artifact: &Arc<Artifact>) {
             return;
         }
         drop(current);
-        let made = (state.loads)
-            .body(&state.publisher, &state.metrics, artifact, encoding)
-            .await;
+        let made = (state.loads).body(state, artifact, encoding).await;
         if let Err(e) = made {
             tracing::warn!(path = %artifact.path, error = %e, "a variant made ahead failed; requests make it");
         }

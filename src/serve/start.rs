@@ -221,6 +221,7 @@ pub(super) fn app_state(
         loads: Default::default(),
         hub,
         archive_cache_control: cache_control(base.config.archives.cache_seconds),
+        runtime: tokio::runtime::Handle::current(),
     })
 }
 
