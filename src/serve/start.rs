@@ -64,6 +64,7 @@ pub(super) fn open(
         config.output.dir.clone(),
         config.server.body_cache_mb << 20,
     ));
+    crate::publish::sendable::keep_files_under(&config.output.dir);
     let heads = Arc::new(match config.websub.builtin_hub {
         true => crate::pipeline::FeedHeads::kept(),
         false => crate::pipeline::FeedHeads::default(),

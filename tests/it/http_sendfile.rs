@@ -1,7 +1,8 @@
-//! Big bodies go out with `sendfile(2)` from sealed memory files (publish::sendable,
-//! http::sendfile): every encoding, big and small documents, many clients at
-//! once and a slow reader across a new version get exactly the bytes they would
-//! have got by copying; memory files leave with the versions they hold.
+//! Big bodies go out with `sendfile(2)` from unnamed files, on the output
+//! folder's disk or in memory (publish::sendable, http::sendfile): every
+//! encoding, big and small documents, many clients at once and a slow reader
+//! across a new version get exactly the bytes they would have got by copying;
+//! the files leave with the versions they hold.
 
 use crate::support::{self, Options, Server, record};
 use std::io::{BufReader, Read, Write};
@@ -34,9 +35,10 @@ fn decoded(coding: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Memory files this process holds with a body naming `needle` (in any
+/// Body files this process holds (unnamed: `O_TMPFILE` files, `#inode
+/// (deleted)` in `/proc`, or memory files) with a body naming `needle` (in any
 /// encoding): the test servers run in this process, beside other tests' servers.
-fn memory_files_naming(needle: &str) -> usize {
+fn body_files_naming(needle: &str) -> usize {
     let names = |text: &[u8]| text.windows(needle.len()).any(|w| w == needle.as_bytes());
     let decodes = |body: &[u8]| {
         let (mut gz, mut br) = (Vec::new(), Vec::new());
@@ -52,7 +54,10 @@ fn memory_files_naming(needle: &str) -> usize {
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|fd| {
-            std::fs::read_link(fd).is_ok_and(|t| t.to_string_lossy().contains("syndic-body"))
+            std::fs::read_link(fd).is_ok_and(|t| {
+                let t = t.to_string_lossy();
+                t.contains("syndic-body") || (t.contains("/#") && t.ends_with(" (deleted)"))
+            })
         })
         .filter_map(|fd| std::fs::read(fd).ok())
         .filter(|body| decodes(body))
@@ -218,7 +223,7 @@ fn a_slow_reader_gets_the_whole_version_it_started_with_after_a_new_one() {
 }
 
 #[test]
-fn memory_files_leave_with_their_versions() {
+fn body_files_leave_with_their_versions() {
     const VERSIONS: usize = 40;
     let server = server();
     for coding in ["identity", "gzip", "br"] {
@@ -240,7 +245,7 @@ fn memory_files_leave_with_their_versions() {
             }
         }
         if v == 0 {
-            naming = memory_files_naming("sendfile-v0");
+            naming = body_files_naming("sendfile-v0");
         }
     }
     // Each variant of at least FILE_FROM bytes went out from its file (the
@@ -249,9 +254,9 @@ fn memory_files_leave_with_their_versions() {
     assert_eq!(naming, big / 2, "a file per big variant of the version");
     // Every version names `sendfile-v` (the feed lists the newest records):
     // leaking, each would leave its three files behind (120).
-    let after = memory_files_naming("sendfile-v");
+    let after = body_files_naming("sendfile-v");
     assert!(
         after <= 6,
-        "{after} memory files of the {VERSIONS} versions remain"
+        "{after} body files of the {VERSIONS} versions remain"
     );
 }
