@@ -250,6 +250,12 @@ pub trait Store: Send + Sync {
     fn settle(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    /// How many threads an import may write with at once, each its own share
+    /// of the ids in its own transactions: one where writers take turns
+    /// (SQLite), more where the server writes in parallel (PostgreSQL).
+    fn bulk_writers(&self) -> usize {
+        1
+    }
     /// The built-in WebSub hub's subscriptions and deliveries, in this store.
     fn subscriptions(&self) -> &dyn Subscriptions;
     /// IndexNow's queue of URLs to submit, in this store.

@@ -259,7 +259,16 @@ async fn scan(
     Ok((cursor as u64, found))
 }
 
+/// Writers of an import at most: two server processes share the batches'
+/// inserting, compressing and indexing (one was busy all along while the
+/// reading thread waited: README, "Import").
+const BULK_WRITERS: usize = 2;
+
 impl Store for PostgresStore {
+    fn bulk_writers(&self) -> usize {
+        BULK_WRITERS.min(self.pool.status().max_size)
+    }
+
     fn upsert_digested(
         &self,
         articles: &[Article],

@@ -121,6 +121,7 @@ both_backends!(
     departures_record_where_an_article_was,
     prune_deletes_old_entries_and_raises_the_floor,
     a_large_batch_upserts_as_row_by_row_writes_do,
+    an_import_of_many_batches_leaves_each_id_at_its_last_record,
 );
 
 pub(crate) fn article(id: &str, title: &str) -> Article {
@@ -402,6 +403,47 @@ fn a_large_batch_upserts_as_row_by_row_writes_do(b: &Backend) {
     let c = s.upsert(&second).unwrap();
     assert_eq!((c.inserted, c.updated, c.unchanged), (0, 4, 298));
     assert_eq!(read("a150").title, "Un, corrigé deux fois");
+}
+
+/// An import spans batches and, on PostgreSQL, writers: an id recurring
+/// through the input, in batch after batch, ends at its last record.
+fn an_import_of_many_batches_leaves_each_id_at_its_last_record(b: &Backend) {
+    let s = &*b.store;
+    const IDS: usize = 1_500;
+    const LINES: usize = 3 * syndic::import::BATCH;
+    let mut input = String::new();
+    for n in 0..LINES {
+        let a = article(&format!("r{:04}", n % IDS), &format!("version {n}"));
+        input.push_str(&serde_json::to_string(&a).unwrap());
+        input.push('\n');
+    }
+    let before = s.latest_seq().unwrap();
+    let mut report = Vec::new();
+    let summary = syndic::import::import(
+        s,
+        &mut input.as_bytes(),
+        "many.jsonl",
+        syndic::import::Options::default(),
+        &mut report,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(report.is_empty(), "{}", String::from_utf8_lossy(&report));
+    let c = summary.counts;
+    assert_eq!((c.inserted, c.updated, c.unchanged), (IDS, LINES - IDS, 0));
+    assert_eq!(s.count().unwrap(), IDS as u64);
+    for id in [0, 1, 777, IDS - 1] {
+        let last = LINES - IDS + id;
+        let stored = s.articles(&[&format!("r{id:04}")]).unwrap().remove(0);
+        assert_eq!(stored.title, format!("version {last}"));
+    }
+    // Every id logged; records of one id in one batch may be logged as one
+    // write (PostgreSQL writes the last of them).
+    let logged = s.changes_since(before, 100_000).unwrap();
+    let ids: std::collections::BTreeSet<&str> =
+        logged.iter().map(|c| c.article_id.as_str()).collect();
+    assert_eq!(ids.len(), IDS);
+    assert!(logged.len() <= LINES);
 }
 
 /// PostgreSQL's TRUNCATE fires no row trigger: its statement trigger logs a
