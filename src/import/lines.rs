@@ -91,7 +91,7 @@ fn parse_line(
     if number == 1 {
         content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content); // a UTF-8 byte-order mark
     }
-    let Ok(line) = std::str::from_utf8(content) else {
+    let Ok(line) = simdutf8::basic::from_utf8(content) else {
         return rejected("(record): not valid UTF-8".into());
     };
     let line = line.trim_end_matches(['\n', '\r']);
