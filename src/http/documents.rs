@@ -73,14 +73,13 @@ pub(crate) async fn serve<B>(
     } else {
         rest
     };
-    if let Some(response) = to_folder(state, rest) {
-        return ("other", response);
-    }
     // A body read back from disk may have been replaced by a newer generation
     // meanwhile: then the newer one is served.
     for _ in 0..3 {
-        let snapshot = state.publisher.snapshot();
-        let Some(artifact) = snapshot.get(key) else {
+        let Some(artifact) = state.publisher.artifact(key) else {
+            if let Some(response) = to_folder(state, rest) {
+                return ("other", response);
+            }
             return (
                 "other",
                 plain(
@@ -89,11 +88,12 @@ pub(crate) async fn serve<B>(
                 ),
             );
         };
-        match respond(state, req, artifact.clone()).await {
-            Ok(response) => return (kind_label(artifact.kind), response),
+        let (kind, seen) = (kind_label(artifact.kind), Arc::as_ptr(&artifact) as usize);
+        match respond(state, req, artifact).await {
+            Ok(response) => return (kind, response),
             Err(e) => {
-                let current = state.publisher.snapshot();
-                let replaced = current.get(key).is_some_and(|a| !Arc::ptr_eq(a, artifact));
+                let replaced = (state.publisher.artifact(key))
+                    .is_some_and(|a| Arc::as_ptr(&a) as usize != seen);
                 if !replaced {
                     tracing::error!(error = %e, "document not served");
                     break;
@@ -111,15 +111,15 @@ pub(crate) async fn serve<B>(
     ("other", response)
 }
 
-/// A redirect to `rest/` when `rest` names no document but is a folder with a page.
+/// A redirect to `rest/` when `rest`, which names no document, is a folder
+/// with a page.
 fn to_folder(state: &AppState, rest: &str) -> Option<Response<Body>> {
     if rest.is_empty() || rest.ends_with('/') {
         return None;
     }
-    let snapshot = state.publisher.snapshot();
-    if snapshot.get(rest).is_some() || snapshot.get(&format!("{rest}/{}", paths::PAGE)).is_none() {
-        return None;
-    }
+    state
+        .publisher
+        .artifact(&format!("{rest}/{}", paths::PAGE))?;
     let location = format!("{}{rest}/", state.config.site.public_url);
     let mut response = plain(StatusCode::MOVED_PERMANENTLY, "moved to the folder\n");
     let value = HeaderValue::try_from(location).ok()?;

@@ -109,6 +109,13 @@ impl Publisher {
         self.current.load_full()
     }
 
+    /// The served artifact at `path`, if any: looked up without taking the
+    /// generation (no shared count changed but the artifact's own), as every
+    /// request does.
+    pub(crate) fn artifact(&self, path: &str) -> Option<Arc<Artifact>> {
+        self.current.load().get(path).cloned()
+    }
+
     /// A copy of the current generation to change and then [`Publisher::commit`].
     pub(crate) fn stage(&self) -> Staging {
         Staging {
