@@ -257,6 +257,20 @@ fn unknown_paths_and_traversal_attempts_are_404() {
 }
 
 #[test]
+fn a_folder_named_without_its_slash_is_redirected_to_its_page() {
+    let server = Server::with_samples();
+    let page = server.get("/sections/maroc/");
+    assert_eq!(page.status, 200, "the section's page");
+    let r = server.get("/sections/maroc");
+    assert_eq!(r.status, 301);
+    let location = r.must("location");
+    assert!(location.ends_with("/sections/maroc/"), "{location}");
+    // A document is never redirected, even where a folder could be.
+    assert_eq!(server.get("/sections/maroc/feed.xml").status, 200);
+    assert_eq!(server.get("/sections/nope").status, 404);
+}
+
+#[test]
 fn other_methods_on_documents_are_405_with_allow() {
     let server = Server::with_samples();
     for path in [
