@@ -106,13 +106,11 @@ pub(crate) async fn run(
     let refusals = Arc::new(std::sync::Mutex::new(Refusals::default()));
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = match workers::Workers::start(cores) {
-        Ok(workers) => workers,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start the connection threads; not serving");
-            return;
-        }
-    };
+    let workers = workers::Workers::start(cores).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot start the connection threads; connections \
+            are served on the service's runtime instead");
+        workers::Workers::on_this_runtime()
+    });
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -136,16 +134,23 @@ pub(crate) async fn run(
         let (state, admission, refusals) = (state.clone(), admission.clone(), refusals.clone());
         let (builder, stopping) = (builder.clone(), stopping.clone());
         // Off this runtime's poller, onto the connection thread's (see workers).
-        let Ok(stream) = stream.into_std() else {
-            continue;
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "an accepted connection could not be handed over; closed");
+                continue;
+            }
         };
         workers.spawn(async move {
             let _slot = match admission.slot(&ticket).await {
                 Ok(slot) => slot,
                 Err(refusal) => return note_refusal(&refusals, &state, refusal),
             };
-            let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
-                return;
+            let stream = match tokio::net::TcpStream::from_std(stream) {
+                Ok(stream) => stream,
+                Err(e) => {
+                    return tracing::warn!(error = %e, "a connection could not be polled; closed");
+                }
             };
             let _ = stream.set_nodelay(true);
             let service = hyper::service::service_fn(move |req| handle(state.clone(), req));

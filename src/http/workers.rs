@@ -49,6 +49,16 @@ impl Workers {
         Ok(workers)
     }
 
+    /// No threads of its own: connections run on the calling runtime (when
+    /// threads cannot be started).
+    pub(super) fn on_this_runtime() -> Self {
+        Workers {
+            handles: vec![Handle::current()],
+            next: AtomicUsize::new(0),
+            stops: Vec::new(),
+        }
+    }
+
     /// Runs `connection` on the next thread in turn. It is first polled
     /// there, so a socket it registers then belongs to that thread's poller.
     pub(super) fn spawn(&self, connection: impl Future<Output = ()> + Send + 'static) {
@@ -62,5 +72,37 @@ impl Drop for Workers {
         for stop in self.stops.drain(..) {
             let _ = stop.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Workers;
+
+    #[tokio::test]
+    async fn connections_are_handed_out_in_turn_and_stay_on_their_thread() {
+        let workers = Workers::start(2).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for n in 0..4 {
+            let tx = tx.clone();
+            workers.spawn(async move {
+                let before = std::thread::current().name().map(str::to_owned);
+                tokio::task::yield_now().await;
+                let after = std::thread::current().name().map(str::to_owned);
+                let _ = tx.send((n, before, after));
+            });
+        }
+        drop(tx);
+        let mut seen = Vec::new();
+        while let Some(got) = rx.recv().await {
+            seen.push(got);
+        }
+        seen.sort();
+        let threads: Vec<_> = seen.iter().map(|(_, b, _)| b.clone().unwrap()).collect();
+        assert_eq!(threads[0], threads[2]);
+        assert_eq!(threads[1], threads[3]);
+        assert_ne!(threads[0], threads[1]);
+        assert!(threads[0].starts_with("syndic-http-"));
+        assert!(seen.iter().all(|(_, before, after)| before == after));
     }
 }
