@@ -19,6 +19,8 @@ pub(super) enum Parsed {
     Article(Article, String),
     /// An invalid one: the reports, one a line.
     Rejected(Vec<String>),
+    /// A blank line, skipped.
+    Blank,
 }
 
 /// Reads the input a line at a time, into one buffer.
@@ -44,13 +46,12 @@ impl<'a> LineReader<'a> {
         self.read
     }
 
-    /// The next line parsed, `None` at the end of the input (a blank line
-    /// gives `Some(None)`).
+    /// The next line parsed, `None` at the end of the input.
     pub(super) fn next(
         &mut self,
         source: &str,
         options: Options,
-    ) -> Result<Option<Option<Parsed>>, ImportError> {
+    ) -> Result<Option<Parsed>, ImportError> {
         self.line.clear();
         let max = model::MAX_RECORD_BYTES;
         let (n, whole) = read_line_within(self.input, &mut self.line, max).map_err(|error| {
@@ -75,14 +76,8 @@ impl<'a> LineReader<'a> {
     }
 }
 
-fn parse_line(
-    number: usize,
-    bytes: &[u8],
-    whole: bool,
-    source: &str,
-    options: Options,
-) -> Option<Parsed> {
-    let rejected = |why: String| Some(Parsed::Rejected(vec![format!("{source}:{number}: {why}")]));
+fn parse_line(number: usize, bytes: &[u8], whole: bool, source: &str, options: Options) -> Parsed {
+    let rejected = |why: String| Parsed::Rejected(vec![format!("{source}:{number}: {why}")]);
     if !whole {
         let max = model::MAX_RECORD_BYTES;
         return rejected(format!("record is over {max} bytes"));
@@ -96,9 +91,9 @@ fn parse_line(
     };
     let line = line.trim_end_matches(['\n', '\r']);
     if line.trim().is_empty() {
-        return None;
+        return Parsed::Blank;
     }
-    Some(match model::from_json_str(line) {
+    match model::from_json_str(line) {
         Ok(article) => {
             let article = shifted(article, options.shift);
             let digest = article.digest();
@@ -110,7 +105,7 @@ fn parse_line(
                 .map(|e| format!("{source}:{number}: {e}"))
                 .collect(),
         ),
-    })
+    }
 }
 
 /// Reads one line (through its `\n`) into `line`, keeping at most `max` bytes of

@@ -122,15 +122,15 @@ fn read_records(
     let (mut rejected, mut lines) = (0usize, 0usize);
     while let Some(line) = reader.next(source, options)? {
         let writer_stopped = match line {
-            Some(Parsed::Article(article, digest)) => !lanes.push(article, digest),
-            Some(Parsed::Rejected(reports)) => {
+            Parsed::Article(article, digest) => !lanes.push(article, digest),
+            Parsed::Rejected(reports) => {
                 rejected += 1;
                 for text in reports {
                     let _ = writeln!(report, "{text}");
                 }
                 false
             }
-            None => false,
+            Parsed::Blank => false,
         };
         if writer_stopped {
             return Ok(rejected);
