@@ -54,14 +54,10 @@ pub(crate) fn start(state: Arc<AppState>) -> Handoff {
 /// Makes the asked-for variants of `artifact` if it is still the served version.
 async fn make_ahead(state: &AppState, artifact: &Arc<Artifact>) {
     for encoding in artifact.to_make_ahead() {
-        let current = state.publisher.snapshot();
-        if !current
-            .get(&artifact.path)
-            .is_some_and(|a| Arc::ptr_eq(a, artifact))
-        {
+        let served = state.publisher.artifact(&artifact.path);
+        if !served.is_some_and(|a| Arc::ptr_eq(&a, artifact)) {
             return;
         }
-        drop(current);
         let made = (state.loads).body(state, artifact, encoding).await;
         if let Err(e) = made {
             tracing::warn!(path = %artifact.path, error = %e, "a variant made ahead failed; requests make it");

@@ -59,11 +59,10 @@ impl Lanes {
     }
 }
 
-/// A stable hash of an id (FNV-1a): which writer takes it.
+/// A hash of an id, the same for the whole process: which writer takes it.
 fn lane_hash(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
 }
 
 #[cfg(test)]
