@@ -126,7 +126,7 @@ fn read_line_within(
         if available.is_empty() {
             return Ok((read, whole && line.len() <= max));
         }
-        let end = available.iter().position(|&b| b == b'\n');
+        let end = memchr::memchr(b'\n', available);
         let chunk = &available[..end.map_or(available.len(), |i| i + 1)];
         // `max` bytes of content, plus room for the line's own "\r\n".
         if whole && line.len() + chunk.len() <= max + 2 {
