@@ -16,6 +16,7 @@ mod postgres_hub;
 mod postgres_indexnow;
 mod rows;
 mod sqlite;
+mod sqlite_checkpoint;
 mod sqlite_hub;
 mod sqlite_indexnow;
 mod sqlite_rows;

@@ -1,6 +1,7 @@
 //! SQLite backend: one writer connection and a few reader connections in WAL mode.
 
 use super::rows;
+use super::sqlite_checkpoint::Checkpointer;
 use super::{BadRow, Change, MetaRow, Store, StoreError, UpsertCounts};
 use crate::model::Article;
 use chrono::{DateTime, Utc};
@@ -31,6 +32,8 @@ pub struct SqliteStore {
     lock_timeout: Duration,
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
+    /// Folds the writer's log into the database, on a thread of its own.
+    checkpointer: Checkpointer,
 }
 
 fn sql(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
@@ -63,12 +66,14 @@ impl SqliteStore {
         }
         let mut writer = Connection::open(path).map_err(open_err)?;
         configure(&writer, WRITER_CACHE_KIB, lock_timeout).map_err(open_err)?;
-        // Checkpoint every 64 MB of WAL rather than SQLite's 4 MB: each checkpoint
-        // syncs the database file, and bulk imports would otherwise wait on hundreds.
-        writer
-            .pragma_update(None, "wal_autocheckpoint", 16_384)
-            .map_err(open_err)?;
         migrate(&mut writer, &location)?;
+        let checkpoints = Connection::open(path).map_err(open_err)?;
+        configure(&checkpoints, READER_CACHE_KIB, lock_timeout).map_err(open_err)?;
+        let checkpointer =
+            Checkpointer::start(checkpoints, &mut writer).map_err(|e| StoreError::Open {
+                location: location.clone(),
+                source: Box::new(e),
+            })?;
         let readers = (0..READERS)
             .map(|_| {
                 let c = Connection::open_with_flags(
@@ -85,6 +90,7 @@ impl SqliteStore {
             lock_timeout,
             writer: Mutex::new(writer),
             readers,
+            checkpointer,
         })
     }
 
@@ -215,9 +221,7 @@ fn write_one(tx: &rusqlite::Transaction, v: &rows::StoredValues) -> rusqlite::Re
 impl Store for SqliteStore {
     fn settle(&self) -> Result<(), StoreError> {
         // Readers still inside an older snapshot make this partial: harmless.
-        self.writer()
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .map_err(sql("checkpoint"))
+        self.checkpointer.truncate().map_err(sql("checkpoint"))
     }
 
     fn upsert_digested(

@@ -53,6 +53,7 @@ mod shutdown;
 mod sitemap_parts;
 mod sitemap_schema;
 mod soak;
+mod sqlite_checkpoint;
 mod statement_log;
 mod store_suite;
 mod validators;
