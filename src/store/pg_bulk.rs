@@ -61,8 +61,42 @@ fn upsert_staged() -> String {
 }
 
 /// Inserts or updates `articles` in one transaction; one round trip reads the
-/// stored digests of the whole batch.
+/// stored digests of the whole batch. A transaction PostgreSQL chose to fail
+/// to break a deadlock with another writer (two batches writing the same ids
+/// in different orders: an API batch during an import) is rolled back whole,
+/// so it is run again, up to [`ATTEMPTS`] times.
 pub(super) async fn upsert(
+    client: &mut Object,
+    articles: &[Article],
+    digests: &[String],
+) -> Result<UpsertCounts, tokio_postgres::Error> {
+    let mut attempt = 1;
+    loop {
+        match upsert_once(client, articles, digests).await {
+            Err(e) if lost_to_another_writer(&e) && attempt < ATTEMPTS => {
+                tracing::warn!(attempt, error = %e, rows = articles.len(),
+                    "upsert rolled back to break a deadlock with another writer; running it again");
+                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Runs of a batch that PostgreSQL fails to break a deadlock.
+const ATTEMPTS: u64 = 5;
+
+/// Whether the server failed the transaction only to let another one through
+/// (a deadlock, or a serialization failure): running it again will do.
+fn lost_to_another_writer(e: &tokio_postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(&SqlState::T_R_DEADLOCK_DETECTED) | Some(&SqlState::T_R_SERIALIZATION_FAILURE)
+    )
+}
+
+async fn upsert_once(
     client: &mut Object,
     articles: &[Article],
     digests: &[String],
