@@ -76,6 +76,7 @@ pub fn build(config: &Config, now: DateTime<Utc>) -> Result<()> {
     let store = store::open(&config.store.url, (&config.store).into())?;
     build::seed_if_empty(config, &*store, now)?;
     let (index, _) = build::load_index(config, &*store, now)?;
+    tracing::info!(elapsed = ?started.elapsed(), "index loaded");
     let report = build::build_to_disk(config, &*store, &index, &config.output.dir)?;
     eprintln!(
         "built {} documents ({} feeds, {} articles, {} visible) into {} in {:.2?}; removed {} stale",
