@@ -31,16 +31,16 @@ pub fn from_json(map: &Map<String, Value>) -> Result<Article, Vec<FieldError>> {
     let title = v.title();
     let summary = v
         .opt_string("summary")
-        .map(|s| clean::text(&s))
+        .map(clean::text)
         .filter(|s| !s.is_empty());
     let content_html = v
         .opt_string("content_html")
-        .map(|s| clean::text(&s))
+        .map(clean::text)
         .filter(|s| !s.is_empty());
     let authors = v.names("authors");
     let section = v
         .opt_string("section")
-        .map(|s| clean::line(&s))
+        .map(clean::line)
         .filter(|s| !s.is_empty());
     let tags = v.names("tags");
     let published_at = v.date("published_at", true);
@@ -88,7 +88,7 @@ struct Validator<'a> {
     errors: Vec<FieldError>,
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
     fn fail(&mut self, field: &str, reason: &str) {
         self.errors.push(err(field, reason));
     }
@@ -119,7 +119,8 @@ impl Validator<'_> {
         }
     }
 
-    fn opt_string(&mut self, field: &str) -> Option<String> {
+    /// The string `field` holds, borrowed (the cleaning makes the one copy kept).
+    fn opt_string(&mut self, field: &str) -> Option<&'a str> {
         match self.map.get(field) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.len() > MAX_TEXT_BYTES => {
@@ -132,7 +133,7 @@ impl Validator<'_> {
                 );
                 None
             }
-            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::String(s)) => Some(s),
             Some(other) => {
                 self.fail(field, &format!("expected a string, found {}", kind(other)));
                 None
@@ -140,7 +141,7 @@ impl Validator<'_> {
         }
     }
 
-    fn required_string(&mut self, field: &str) -> Option<String> {
+    fn required_string(&mut self, field: &str) -> Option<&'a str> {
         let found = self.opt_string(field);
         if found.is_none() && !self.errors.iter().any(|e| e.field == field) {
             self.fail(field, "is required");
@@ -162,13 +163,13 @@ impl Validator<'_> {
                 &format!("must be 1 to 200 characters long, found {chars}"),
             );
         } else {
-            return Some(id);
+            return Some(id.to_owned());
         }
         None
     }
 
     fn title(&mut self) -> Option<String> {
-        let title = clean::line(&self.required_string("title")?);
+        let title = clean::line(self.required_string("title")?);
         if title.is_empty() {
             self.fail("title", "is empty after trimming; a headline is required");
             return None;
@@ -282,7 +283,7 @@ impl Validator<'_> {
     }
 
     fn status(&mut self) -> Status {
-        match self.opt_string("status").as_deref().map(str::trim) {
+        match self.opt_string("status").map(str::trim) {
             None | Some("published") => Status::Published,
             Some("draft") => Status::Draft,
             Some(other) => {

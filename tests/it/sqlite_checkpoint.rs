@@ -1,6 +1,6 @@
 //! SQLite's write-ahead log under a bulk write: the store's own thread folds
 //! it into the database while the writer goes on (the writer itself only
-//! past 256 MB of log), and `settle` leaves it empty.
+//! past 128 MB of log), and `settle` leaves it empty.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -26,7 +26,7 @@ fn the_log_is_folded_into_the_database_by_the_stores_thread_and_emptied_by_settl
     let wal = dir.path().join("store.db-wal");
     let store = SqliteStore::open(db.to_str().unwrap()).unwrap();
     // 600 articles of 40 KB: 24 MB of log, past the 16 MB from which the thread
-    // checkpoints, far below the 256 MB from which the writer would.
+    // checkpoints, far below the 128 MB from which the writer would.
     let body = "<p>Le Maroc et les États-Unis renforcent leur coopération.</p>".repeat(640);
     for batch in 0..12 {
         let articles: Vec<Article> = (0..50)
