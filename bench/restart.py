@@ -4,9 +4,10 @@
   bench/restart.py --data CORPUS.jsonl [--runs 3] [--pg postgres://postgres@127.0.0.1:5432/DB]
                    [--before OTHER_SYNDIC_BINARY] [--skip-import]
 
-Import: `syndic import` of the corpus into a fresh SQLite store and a fresh
-PostgreSQL database (its tables dropped between runs), `--runs` times each,
-alternating with the `--before` binary when given (same machine, same run).
+Import: `syndic import` of the corpus into a fresh SQLite store and into a
+PostgreSQL database made anew beside the one --pg names (NAME_bench; the named
+one is left alone), `--runs` times each, alternating with the `--before`
+binary when given (same machine, same run).
 Restart: `syndic serve` on the SQLite store, timed from process start to the
 first 200 for /feed.xml, alternating a start whose previous stop left a
 manifest (`warm`) with one whose manifest was removed (`full`). Medians and
@@ -34,14 +35,6 @@ def spread(xs):
     return "median %.2f (%.2f–%.2f, %d runs)" % (statistics.median(xs), min(xs), max(xs), len(xs))
 
 
-def reset_pg(url):
-    # Everything syndic made (tables, functions, triggers), whatever its version;
-    # then a CHECKPOINT, so that the run timed next does not pay for the last one.
-    subprocess.run(["psql", url, "-qc", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"],
-                   check=True, capture_output=True)
-    subprocess.run(["psql", url, "-qc", "CHECKPOINT"], check=True, capture_output=True)
-
-
 def imports(binaries, data, runs, dirname, pg):
     out = {}
     for label, binary in binaries:
@@ -56,8 +49,8 @@ def imports(binaries, data, runs, dirname, pg):
                         os.remove(os.path.join(dirname, f))
                 env = {}
                 if store == "postgres":
-                    reset_pg(pg)
-                    env["SYNDIC_STORE__URL"] = pg
+                    # A database of its own, made anew (the one --pg names is left alone).
+                    env["SYNDIC_STORE__URL"] = suite.fresh_pg_database(pg)
                 os.sync()  # the previous run's dirty pages written back now
                 wall, cpu, rss, err = suite.timed([binary, "--config", cfg, "import", data], env=env)
                 summary = [l for l in err.splitlines() if l.startswith("imported ")]
@@ -117,7 +110,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--pg", help="a PostgreSQL database syndic may drop its tables in")
+    ap.add_argument("--pg", help="a PostgreSQL server's database URL: each run imports into a fresh database beside it (NAME_bench)")
     ap.add_argument("--before", help="another syndic binary to import with in the same run")
     ap.add_argument("--skip-import", action="store_true")
     ap.add_argument("--skip-restart", action="store_true")
