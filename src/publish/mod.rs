@@ -72,6 +72,25 @@ pub(crate) struct Published {
     pub(crate) removed: Vec<Arc<str>>,
 }
 
+impl Published {
+    /// Folds `later`, a commit made after this one, into it: each path once,
+    /// at what the later commit made of it (a newer version, or its removal),
+    /// so that writing the result leaves the disk as writing both in turn
+    /// would, and versions already replaced are neither written nor kept.
+    pub(crate) fn then(&mut self, later: Published) {
+        let touched: std::collections::HashSet<Arc<str>> = later
+            .changed
+            .iter()
+            .map(|a| Arc::from(a.path.as_str()))
+            .chain(later.removed.iter().cloned())
+            .collect();
+        self.changed.retain(|a| !touched.contains(a.path.as_str()));
+        self.removed.retain(|p| !touched.contains(p));
+        self.changed.extend(later.changed);
+        self.removed.extend(later.removed);
+    }
+}
+
 /// The current generation, readable without locks, replaced whole.
 #[derive(Debug, Default)]
 pub struct Publisher {

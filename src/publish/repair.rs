@@ -65,10 +65,11 @@ impl MirrorHealth {
     }
 }
 
-/// The mirror of `serve`: applies each commit under `dir`, in order, then tells
-/// `publisher`; while documents are pending (not written), retries them with
-/// a growing wait (1 s to 10 s), the current version of each, until the disk
-/// takes them. Runs until the commits end.
+/// The mirror of `serve`: applies the commits under `dir`, in order (those
+/// waiting folded into one, see [`Published::then`]), then tells `publisher`;
+/// while documents are pending (not written), retries them with a growing
+/// wait (1 s to 10 s), the current version of each, until the disk takes
+/// them. Runs until the commits end.
 pub(crate) fn mirror_service(dir: &Path, publisher: &Publisher, commits: Receiver<Published>) {
     let mut wait = FIRST_WAIT;
     note_start_up(publisher);
@@ -79,7 +80,14 @@ pub(crate) fn mirror_service(dir: &Path, publisher: &Publisher, commits: Receive
             Duration::from_secs(3600)
         };
         match commits.recv_timeout(timeout) {
-            Ok(published) => {
+            Ok(mut published) => {
+                // The commits made while the last ones were written, as one:
+                // under writes faster than the disk, each document is written
+                // once at its newest version and the backlog does not grow
+                // (it held every version of every document changed meanwhile).
+                while let Ok(later) = commits.try_recv() {
+                    published.then(later);
+                }
                 let failures = mirror_commit(dir, &published);
                 publisher.mirrored(&published);
                 update_pending(publisher, &failures);
@@ -232,5 +240,48 @@ mod tests {
         assert_eq!(artifact.resident_bytes(), 0, "written: it left memory");
         drop(tx);
         service.join().unwrap();
+    }
+
+    #[test]
+    fn commits_waiting_for_the_disk_are_written_once_each_at_their_newest_state() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("feeds");
+        let publisher = std::sync::Arc::new(Publisher::with_bodies_on_disk(out.clone(), 0));
+        let commit = |docs: &[(&str, &str)]| {
+            let docs = docs.iter().map(|(path, body)| Document {
+                path: (*path).into(),
+                kind: DocKind::Rss,
+                body: body.as_bytes().to_vec(),
+                last_modified: None,
+                fingerprint: None,
+                long_cache: false,
+            });
+            let mut staging = publisher.stage();
+            staging.replace_unit(Unit::Robots, docs.collect());
+            publisher.commit(staging)
+        };
+        // Changed then changed (a), removed then back (b), changed then removed (c).
+        let first = commit(&[("a.xml", "a1"), ("b.xml", "b1"), ("c.xml", "c1")]);
+        let replaced: Vec<_> = first.changed.clone();
+        let second = commit(&[("a.xml", "a2"), ("c.xml", "c2")]);
+        let third = commit(&[("a.xml", "a3"), ("b.xml", "b3")]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        for published in [first, second, third] {
+            tx.send(published).unwrap(); // all waiting when the mirror starts
+        }
+        let (service_publisher, dir) = (publisher.clone(), out.clone());
+        let service = std::thread::spawn(move || mirror_service(&dir, &service_publisher, rx));
+        let read = |path: &str| std::fs::read_to_string(out.join(path)).ok();
+        wait_for("the newest versions are written", || {
+            read("a.xml").as_deref() == Some("a3") && read("b.xml").as_deref() == Some("b3")
+        });
+        drop(tx);
+        service.join().unwrap();
+        assert_eq!(read("c.xml"), None, "removed last: never written");
+        assert!(
+            replaced.iter().all(|a| !a.is_stored()),
+            "the first commit's versions were replaced before the mirror came to them"
+        );
+        assert_eq!(publisher.mirror_health().pending(), 0);
     }
 }
