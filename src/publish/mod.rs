@@ -78,14 +78,16 @@ impl Published {
     /// so that writing the result leaves the disk as writing both in turn
     /// would, and versions already replaced are neither written nor kept.
     pub(crate) fn then(&mut self, later: Published) {
-        let touched: std::collections::HashSet<Arc<str>> = later
-            .changed
-            .iter()
-            .map(|a| Arc::from(a.path.as_str()))
-            .chain(later.removed.iter().cloned())
-            .collect();
-        self.changed.retain(|a| !touched.contains(a.path.as_str()));
-        self.removed.retain(|p| !touched.contains(p));
+        {
+            let touched: std::collections::HashSet<&str> = later
+                .changed
+                .iter()
+                .map(|a| a.path.as_str())
+                .chain(later.removed.iter().map(|p| &**p))
+                .collect();
+            self.changed.retain(|a| !touched.contains(a.path.as_str()));
+            self.removed.retain(|p| !touched.contains(&**p));
+        }
         self.changed.extend(later.changed);
         self.removed.extend(later.removed);
     }
