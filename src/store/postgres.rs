@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/postgres_0005_statement_log.sql"),
     include_str!("sql/postgres_0006_lz4_bodies.sql"),
     include_str!("sql/postgres_0007_indexnow_statement.sql"),
+    include_str!("sql/postgres_0008_bodies_in_row.sql"),
 ];
 /// Advisory lock held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 7_261_151;

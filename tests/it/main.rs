@@ -44,6 +44,7 @@ mod log_concurrency;
 mod log_floor;
 mod news_rules;
 mod output_files;
+mod pg_bodies;
 mod pg_deadlock;
 mod pg_pool;
 mod pg_tls;
