@@ -240,7 +240,7 @@ where
 /// Every row's metadata (or why it is invalid) and the log cursor, in one snapshot.
 async fn scan(
     client: &mut Object,
-) -> Result<(u64, Vec<Result<MetaRow, BadRow>>), tokio_postgres::Error> {
+) -> Result<(u64, Vec<rows::ArticleColumns>), tokio_postgres::Error> {
     let tx = client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
@@ -254,7 +254,7 @@ async fn scan(
     let mut rows = std::pin::pin!(rows);
     let mut found = Vec::new();
     while let Some(row) = rows.try_next().await? {
-        found.push(rows::article(article_columns(&row)).map(|a| rows::meta(&a)));
+        found.push(article_columns(&row));
     }
     tx.commit().await?;
     Ok((cursor as u64, found))
@@ -294,12 +294,11 @@ impl Store for PostgresStore {
         bad: &mut dyn FnMut(BadRow),
     ) -> Result<u64, StoreError> {
         let (cursor, rows) = self.with("scan", async |c| scan(c).await)?;
-        for row in rows {
-            match row {
-                Ok(m) => visit(m),
-                Err(b) => bad(b),
-            }
-        }
+        let read = |found: &mut dyn FnMut(rows::ArticleColumns)| {
+            rows.into_iter().for_each(found);
+            Ok::<(), std::convert::Infallible>(())
+        };
+        let Ok(()) = rows::check_meta_in_order(read, visit, bad);
         Ok(cursor)
     }
 

@@ -82,6 +82,71 @@ pub(crate) fn meta(a: &Article) -> MetaRow {
     }
 }
 
+/// Rows checked at once on rayon's pool while the next ones are read.
+const CHECK_BATCH: usize = 1024;
+
+/// Validates the rows `read` yields into metadata on other threads (rayon's
+/// pool, through a thread of its own) while `read` goes on, and hands each to
+/// `visit`, or to `bad`, in the order read, on the calling thread. At most two
+/// batches are in flight, so memory stays bounded whatever the table's size.
+/// A start-up's index load was one thread reading, validating and indexing in
+/// turn; validation was half of it.
+pub(crate) fn check_meta_in_order<E>(
+    read: impl FnOnce(&mut dyn FnMut(ArticleColumns)) -> Result<(), E>,
+    visit: &mut dyn FnMut(MetaRow),
+    bad: &mut dyn FnMut(BadRow),
+) -> Result<(), E> {
+    use rayon::prelude::*;
+    type Checked = Vec<Result<MetaRow, BadRow>>;
+    let (to_check, checking) = std::sync::mpsc::channel::<Vec<ArticleColumns>>();
+    let (to_visit, checked) = std::sync::mpsc::channel::<Checked>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batch in checking {
+                let out: Checked = (batch.into_par_iter())
+                    .map(|c| article(c).map(|a| meta(&a)))
+                    .collect();
+                if to_visit.send(out).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut hand_over = |out: Checked| {
+            out.into_iter().for_each(|r| match r {
+                Ok(m) => visit(m),
+                Err(b) => bad(b),
+            })
+        };
+        let mut in_flight = 0;
+        let mut batch = Vec::with_capacity(CHECK_BATCH);
+        let mut send = |batch: Vec<ArticleColumns>, in_flight: &mut usize| {
+            if *in_flight == 2 {
+                hand_over(checked.recv().expect("the checking thread lives"));
+                *in_flight -= 1;
+            }
+            to_check.send(batch).expect("the checking thread lives");
+            *in_flight += 1;
+        };
+        let result = read(&mut |c| {
+            batch.push(c);
+            if batch.len() == CHECK_BATCH {
+                send(
+                    std::mem::replace(&mut batch, Vec::with_capacity(CHECK_BATCH)),
+                    &mut in_flight,
+                );
+            }
+        });
+        if result.is_ok() && !batch.is_empty() {
+            send(batch, &mut in_flight);
+        }
+        drop(to_check); // the checking thread ends with the last batch
+        if result.is_ok() {
+            checked.iter().for_each(&mut hand_over);
+        }
+        result
+    })
+}
+
 /// What sitemaps need of a valid article.
 pub(crate) fn link(a: Article) -> LinkRow {
     LinkRow {

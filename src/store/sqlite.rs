@@ -276,12 +276,13 @@ impl Store for SqliteStore {
             .prepare(&format!("SELECT {LIGHT_COLUMNS} FROM articles ORDER BY id"))
             .map_err(sql("scan"))?;
         let mut rows = stmt.query([]).map_err(sql("scan"))?;
-        while let Some(row) = rows.next().map_err(sql("scan"))? {
-            match rows::article(article_columns(row).map_err(sql("scan"))?) {
-                Ok(a) => visit(rows::meta(&a)),
-                Err(b) => bad(b),
+        let read = |found: &mut dyn FnMut(rows::ArticleColumns)| {
+            while let Some(row) = rows.next()? {
+                found(article_columns(row)?);
             }
-        }
+            Ok(())
+        };
+        rows::check_meta_in_order(read, visit, bad).map_err(sql("scan"))?;
         Ok(cursor as u64)
     }
 
