@@ -25,10 +25,11 @@ pub(crate) enum Refusal {
 /// The slots and who holds them.
 pub(crate) struct Admission {
     slots: Arc<Semaphore>,
-    capacity: usize,
     per_address: usize,
     wait: Duration,
     table: Mutex<Table>,
+    /// Notified when the last admitted connection leaves.
+    all_gone: Notify,
 }
 
 #[derive(Default)]
@@ -55,10 +56,10 @@ impl Admission {
     pub(crate) fn new(capacity: usize, per_address: usize, wait: Duration) -> Arc<Admission> {
         Arc::new(Admission {
             slots: Arc::new(Semaphore::new(capacity)),
-            capacity,
             per_address,
             wait,
             table: Mutex::new(Table::default()),
+            all_gone: Notify::new(),
         })
     }
 
@@ -109,13 +110,23 @@ impl Admission {
         }
     }
 
-    /// Waits until every connection has given its slot back, at most `within`;
-    /// whether they all did.
+    /// Waits until every admitted connection has ended, at most `within`;
+    /// whether they all did. Admitted, not only served: a connection accepted
+    /// just before a stop may not have taken its slot yet (its thread has not
+    /// run it), and its request must be finished too.
     pub(crate) async fn drained(&self, within: Duration) -> bool {
-        let all = u32::try_from(self.capacity).unwrap_or(u32::MAX);
-        tokio::time::timeout(within, self.slots.acquire_many(all))
-            .await
-            .is_ok()
+        let all_gone = async {
+            loop {
+                let gone = self.all_gone.notified();
+                tokio::pin!(gone);
+                gone.as_mut().enable(); // registered before the table is read
+                if self.table().by_address.is_empty() {
+                    return;
+                }
+                gone.await;
+            }
+        };
+        tokio::time::timeout(within, all_gone).await.is_ok()
     }
 }
 
@@ -128,6 +139,9 @@ impl Drop for Ticket {
             if *count == 0 {
                 table.by_address.remove(&self.address);
             }
+        }
+        if table.by_address.is_empty() {
+            self.admission.all_gone.notify_waiters();
         }
     }
 }

@@ -166,6 +166,9 @@ pub(crate) async fn run(
     drop(workers);
 }
 
+/// How long a connection asked to close is still polled before it is closed.
+const ARRIVING_GRACE: Duration = Duration::from_millis(20);
+
 /// Serves one connection until it ends, closing it gracefully (an idle
 /// keep-alive connection at once, a request in flight once answered) when
 /// admission needs its slot or the server stops.
@@ -180,9 +183,23 @@ async fn serve_until_asked_to_close<C>(
     let mut closing = false;
     loop {
         tokio::select! {
+            // The connection first: a request whose bytes have arrived is read
+            // before a stop is looked at, so that the stop finishes it instead
+            // of closing the connection as idle (a random pick dropped it).
+            biased;
             _ = conn.as_mut() => return,
             () = ticket.close.notified(), if !closing => {}
             _ = stopping.changed(), if !closing => {}
+        }
+        // A request whose bytes have arrived but not been reported by the
+        // poller yet (a connection accepted just before the stop) would be
+        // judged idle and dropped: the connection is polled once more after
+        // the poller's next turn, which reads its head, before it is closed.
+        if tokio::time::timeout(ARRIVING_GRACE, conn.as_mut())
+            .await
+            .is_ok()
+        {
+            return;
         }
         conn.as_mut().graceful_shutdown();
         closing = true;

@@ -171,7 +171,10 @@ fn stops_cleanly(store_url: &str, signal: &str) {
     assert_eq!(status, 200);
     process.signal(signal);
     process.wait_for_line("shutting down");
-    stream.write_all(&rest).unwrap();
+    if let Err(e) = stream.write_all(&rest) {
+        let (status, stderr, _) = process.wait_exit();
+        panic!("the request in flight was dropped ({e}); exit {status:?}, log:\n{stderr}");
+    }
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert!(
