@@ -13,7 +13,7 @@ archives (each binary and setting on an output folder of its own, so that from
 the second run on `serve` resumes from the mirror it left) and times PUT round
 trips (write, regeneration, served) of new articles on the most used tags.
 The load average is recorded before and after. Everything on 127.0.0.1.
-Results in bench/results/<date>-archives-<size>.json.
+Results in bench/results/<date>-archives-<size>-<commit>.json.
 
 What a change costs depends on the size of the feeds' newest archive pages,
 which grow through the day: so that it does not depend on the hour of the run,
@@ -137,8 +137,7 @@ def main():
                 "startup_s": [c["startup_s"] for c in runs], "runs": runs}
         for label, runs in changes.items()}
     result["load_after"] = loadavg()
-    os.makedirs(os.path.join(run.HERE, "results"), exist_ok=True)
-    path = os.path.join(run.HERE, "results", "%s-archives-%s.json" % (result["date"], args.size))
+    path = run.results_stem(result["date"], "archives-%s" % args.size) + ".json"
     with open(path, "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps({k: v for k, v in result.items() if k not in ("machine",)}, indent=2))

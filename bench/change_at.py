@@ -12,7 +12,7 @@ used tags and times each from the PUT to the new bytes served
 (bench/change_to_served.py). The environment reaches `syndic` as it is
 (`SYNDIC_ARCHIVES__ENABLED=false`: archives off, as at a million articles,
 where they would need some 85 GB). Medians and 99th percentiles on stdout;
-raw figures in bench/results/<date>-change-<n>.json. Everything on
+raw figures in bench/results/<date>-change-<n>-<commit>.json. Everything on
 127.0.0.1; nothing is written in the repository but the results.
 """
 import argparse
@@ -61,8 +61,7 @@ def main():
     print("change to served at %d articles (archives %s), %d × %d writes: median %.2f ms, p99 %.2f ms, max %.1f ms"
           % (n, result["archives"], args.runs, args.updates, result["total_median_ms"], result["total_p99_ms"],
              result["total_max_ms"]))
-    os.makedirs(os.path.join(suite.HERE, "results"), exist_ok=True)
-    with open(os.path.join(suite.HERE, "results", "%s-change-%d.json" % (result["date"], n)), "w") as f:
+    with open(suite.results_stem(result["date"], "change-%d" % n) + ".json", "w") as f:
         json.dump(result, f, indent=2)
 
 

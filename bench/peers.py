@@ -17,7 +17,7 @@ feedgen script on the same generated corpus, each as its users run it.
 Each run writes into a folder never used before. Wall, user and system time
 and peak memory come from /usr/bin/time -v; medians over runs; the ratio is
 the peer's median wall time over syndic's. Results: Markdown on stdout and
-bench/results/<date>-peers-<size>.{md,json}.
+bench/results/<date>-peers-<size>-<commit>.{md,json}.
 """
 import argparse
 import datetime
@@ -146,8 +146,7 @@ def main():
     md = "Measured %s on %s with `bench/peers.py --size %s --runs %d%s` (load average %.1f at the end).\n\n%s\n" % (
         result["date"], result["machine"], a.size, a.runs, " --no-archives" if a.no_archives else "",
         result["load_after"], table(result))
-    stem = os.path.join(suite.HERE, "results", "%s-peers-%s%s" % (
-        result["date"], a.size, "-no-archives" if a.no_archives else ""))
+    stem = suite.results_stem(result["date"], "peers-%s%s" % (a.size, "-no-archives" if a.no_archives else ""))
     suite.write_results(stem, result, md)
     print(md)
 

@@ -11,7 +11,7 @@ binary when given (same machine, same run).
 Restart: `syndic serve` on the SQLite store, timed from process start to the
 first 200 for /feed.xml, alternating a start whose previous stop left a
 manifest (`warm`) with one whose manifest was removed (`full`). Medians and
-ranges on stdout, raw figures as JSON in bench/results/<date>-restart-<n>.json.
+ranges on stdout, raw figures as JSON in bench/results/<date>-restart-<n>-<commit>.json.
 The corpus comes from bench/gen_corpus.py; nothing is written in the repository
 but the results.
 """
@@ -129,10 +129,9 @@ def main():
         for k, xs in result["restart_s"].items():
             print("start (%s): %s s%s" % (k, spread(xs), "" if "following" in k else " to the first /feed.xml"))
     shutil.rmtree(dirname, ignore_errors=True)
-    os.makedirs(os.path.join(suite.HERE, "results"), exist_ok=True)
     # A run of one part does not overwrite the figures of a whole run.
     part = "-imports" if args.skip_restart else "-restarts" if args.skip_import else ""
-    with open(os.path.join(suite.HERE, "results", "%s-restart-%d%s.json" % (result["date"], n, part)), "w") as f:
+    with open(suite.results_stem(result["date"], "restart-%d%s" % (n, part)) + ".json", "w") as f:
         json.dump(result, f, indent=2)
 
 

@@ -7,7 +7,7 @@
 Corpora come from bench/gen_corpus.py (a vendored copy), generated on the fly into
 bench/.work/ (git-ignored, never committed). Everything runs on this machine,
 release build, servers on 127.0.0.1. Results: a Markdown table on stdout and in
-bench/results/<date>-<size>.md, with the raw figures as JSON beside it.
+bench/results/<date>-<size>-<commit>.md, with the raw figures as JSON beside it.
 """
 import argparse
 import datetime
@@ -39,6 +39,26 @@ TOKEN = "bench-token"
 def size_articles(size):
     """A --size (tiny, 10k, 100k, 1m… or a number) as a number of articles."""
     return SIZES.get(size) or int(size)
+
+
+def commit():
+    """The checkout's commit, with `-dirty` when tracked files differ from it;
+    empty outside a git checkout."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                             capture_output=True, text=True).stdout.strip()
+    return head + ("-dirty" if changed else "")
+
+
+def results_stem(date, name):
+    """bench/results/DATE-NAME-COMMIT: named by the commit measured, so that a
+    run never overwrites the figures of another commit (committed ones included)."""
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    return os.path.join(HERE, "results", "-".join(p for p in (date, name, commit()) if p))
 
 
 def write_results(stem, result, md):
@@ -476,7 +496,7 @@ def main():
     result["restart_s"], result["restart_following_s"] = restart_from_manifest(cfg, port)
     md = "Measured %s on %s with `bench/run.sh --size %s --runs %d`.\n\n%s\n" % (
         result["date"], result["machine"], args.size, args.runs, table(result))
-    write_results(os.path.join(HERE, "results", "%s-%s" % (result["date"], args.size)), result, md)
+    write_results(results_stem(result["date"], args.size), result, md)
     print(md)
 
 
