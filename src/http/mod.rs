@@ -183,10 +183,6 @@ async fn serve_until_asked_to_close<C>(
     let mut closing = false;
     loop {
         tokio::select! {
-            // The connection first: a request whose bytes have arrived is read
-            // before a stop is looked at, so that the stop finishes it instead
-            // of closing the connection as idle (a random pick dropped it).
-            biased;
             _ = conn.as_mut() => return,
             () = ticket.close.notified(), if !closing => {}
             _ = stopping.changed(), if !closing => {}

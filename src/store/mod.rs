@@ -210,7 +210,7 @@ pub trait Store: Send + Sync {
         let (mut good, mut bad) = (Vec::new(), Vec::new());
         for row in self.read_rows(ids, false)? {
             match row {
-                Ok(a) => good.push(rows::meta(&a)),
+                Ok(a) => good.push(rows::meta(a)),
                 Err(b) => bad.push(b),
             }
         }

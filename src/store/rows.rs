@@ -70,15 +70,15 @@ pub(crate) fn article(c: ArticleColumns) -> Result<Article, BadRow> {
 }
 
 /// What the index needs of a valid article.
-pub(crate) fn meta(a: &Article) -> MetaRow {
+pub(crate) fn meta(a: Article) -> MetaRow {
     MetaRow {
-        id: a.id.clone(),
+        draft: a.status == Status::Draft,
+        id: a.id,
         published_at: a.published_at,
         updated_at: a.updated_at,
-        draft: a.status == Status::Draft,
-        section: a.section.clone(),
-        authors: a.authors.clone(),
-        tags: a.tags.clone(),
+        section: a.section,
+        authors: a.authors,
+        tags: a.tags,
     }
 }
 
@@ -104,7 +104,7 @@ pub(crate) fn check_meta_in_order<E>(
         scope.spawn(move || {
             for batch in checking {
                 let out: Checked = (batch.into_par_iter())
-                    .map(|c| article(c).map(|a| meta(&a)))
+                    .map(|c| article(c).map(meta))
                     .collect();
                 if to_visit.send(out).is_err() {
                     return;
@@ -118,26 +118,26 @@ pub(crate) fn check_meta_in_order<E>(
             })
         };
         let mut in_flight = 0;
-        let mut batch = Vec::with_capacity(CHECK_BATCH);
-        let mut send = |batch: Vec<ArticleColumns>, in_flight: &mut usize| {
-            if *in_flight == 2 {
+        let mut send = |batch: Vec<ArticleColumns>| {
+            if in_flight == 2 {
                 hand_over(checked.recv().expect("the checking thread lives"));
-                *in_flight -= 1;
+                in_flight -= 1;
             }
             to_check.send(batch).expect("the checking thread lives");
-            *in_flight += 1;
+            in_flight += 1;
         };
+        let mut batch = Vec::with_capacity(CHECK_BATCH);
         let result = read(&mut |c| {
             batch.push(c);
             if batch.len() == CHECK_BATCH {
-                send(
-                    std::mem::replace(&mut batch, Vec::with_capacity(CHECK_BATCH)),
-                    &mut in_flight,
-                );
+                send(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(CHECK_BATCH),
+                ));
             }
         });
         if result.is_ok() && !batch.is_empty() {
-            send(batch, &mut in_flight);
+            send(batch);
         }
         drop(to_check); // the checking thread ends with the last batch
         if result.is_ok() {
